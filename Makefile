@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Kestrel: build the module, check it, and test it in an emulated host.
+# `make help` lists the targets.
+
+KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build),$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1))
+KVER ?= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+LINUX_SOURCE_TAR ?= $(shell ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n 1)
+
+BUILD := $(CURDIR)/build
+LSRC := $(BUILD)/linux-source
+TESTS_OUT := $(BUILD)/selftests
+EHOST := tools/testing/emulated-host
+
+KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) W=1
+ifneq ($(KESTREL_WERROR),)
+KBUILD_ARGS += KESTREL_WERROR=y
+endif
+
+# Files extracted from the Debian linux-source tarball (never committed).
+LSRC_FILES := scripts/checkpatch.pl scripts/spelling.txt \
+	scripts/const_structs.checkpatch \
+	tools/testing/selftests/kselftest_harness.h \
+	tools/testing/selftests/kselftest.h
+
+C_SOURCES = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h')
+
+.PHONY: all modules clean deps check sparse checkpatch selftests initramfs \
+	test test-runner demo help
+
+all: modules
+
+modules:
+	@test -d "$(KDIR)" || { echo "KDIR=$(KDIR): no kernel headers; run 'make deps'"; exit 1; }
+	$(MAKE) $(KBUILD_ARGS) modules
+
+clean:
+	-$(MAKE) $(KBUILD_ARGS) clean 2>/dev/null
+	rm -rf $(BUILD)
+
+deps:
+	scripts/deps.sh
+
+$(LSRC)/.stamp: $(LINUX_SOURCE_TAR)
+	@test -n "$(LINUX_SOURCE_TAR)" || { echo "no /usr/src/linux-source-6.1.tar.*; run 'make deps'"; exit 1; }
+	rm -rf $(LSRC) && mkdir -p $(LSRC)
+	tar -xf $(LINUX_SOURCE_TAR) -C $(LSRC) --strip-components=1 \
+		$(addprefix linux-source-6.1/,$(LSRC_FILES))
+	touch $@
+
+check: sparse checkpatch
+
+# Every source file through sparse (C=2 checks even what is up to date), W=1.
+sparse:
+	@mkdir -p $(BUILD)
+	$(MAKE) $(KBUILD_ARGS) C=2 modules 2>&1 | tee $(BUILD)/sparse.log
+	@! grep -E 'warning:|error:' $(BUILD)/sparse.log || \
+		{ echo "sparse/W=1: warnings above"; exit 1; }
+
+checkpatch: $(LSRC)/.stamp
+	perl $(LSRC)/scripts/checkpatch.pl --strict --no-tree --terse \
+		--show-types --ignore SPDX_LICENSE_TAG -f $(C_SOURCES)
+
+selftests: $(LSRC)/.stamp
+	$(MAKE) -C tools/testing/selftests/kvm OUTPUT=$(TESTS_OUT) \
+		KSFT_DIR=$(LSRC)/tools/testing/selftests
+
+initramfs: modules selftests
+	$(EHOST)/mkinitramfs --kver $(KVER) --module kestrel.ko \
+		--tests $(TESTS_OUT) --out $(BUILD)/initramfs.cpio
+
+# All tests: the log scanner's own tests, then the suite in each variant of
+# the emulated host.  VARIANTS and SMP narrow it, e.g. VARIANTS=svm-npt.
+test: initramfs
+	$(EHOST)/run-tests --kver $(KVER) --initramfs $(BUILD)/initramfs.cpio \
+		--logdir $(BUILD)/logs $(if $(VARIANTS),--variants "$(VARIANTS)") \
+		$(if $(SMP),--smp $(SMP))
+
+# The runner must fail on a failing test, a kernel splat and a hang.
+test-runner: modules selftests
+	$(EHOST)/test-runner --kver $(KVER) --module kestrel.ko \
+		--tests $(TESTS_OUT) --logdir $(BUILD)/logs/runner
+
+demo: modules selftests
+	$(EHOST)/mkinitramfs --kver $(KVER) --module kestrel.ko \
+		--tests $(TESTS_OUT) --demo --out $(BUILD)/demo.cpio
+	$(EHOST)/boot --kver $(KVER) --initramfs $(BUILD)/demo.cpio \
+		--log $(BUILD)/logs/demo.log --echo
+
+help:
+	@echo "make deps       install build and test dependencies (Debian 12 packages)"
+	@echo "make            build kestrel.ko against KDIR=$(KDIR)"
+	@echo "make check      sparse (C=2, W=1) and checkpatch --strict"
+	@echo "make test       all tests in the emulated host (VARIANTS=..., SMP=...)"
+	@echo "make demo       boot the emulated host, load Kestrel, show /dev/kvm"

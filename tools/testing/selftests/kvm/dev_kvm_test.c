@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The /dev/kvm system ioctls, as Documentation/virt/kvm/api.rst section 4
+ * defines them, on Kestrel.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "host_util.h"
+
+/*
+ * The capabilities Kestrel implements fully.  KVM_CHECK_EXTENSION must
+ * report exactly these, and 0 for every other value.
+ */
+static bool kestrel_implements(long cap)
+{
+	switch (cap) {
+	default:
+		return false;
+	}
+}
+
+FIXTURE(dev_kvm) {
+	int fd;
+};
+
+FIXTURE_SETUP(dev_kvm)
+{
+	int r = 0;
+
+	self->fd = -1;
+	if (!kmod_loaded("kestrel"))
+		r = kestrel_load();
+	if (r == -EOPNOTSUPP)
+		SKIP(return, "Kestrel does not load on this CPU (module_load_test covers why)");
+	ASSERT_EQ(0, r) TH_LOG("loading kestrel: %s", strerror(-r));
+	self->fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("open /dev/kvm: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(dev_kvm)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+TEST_F(dev_kvm, api_version_is_12)
+{
+	EXPECT_EQ(KVM_API_VERSION, 12);
+	EXPECT_EQ(12, ioctl(self->fd, KVM_GET_API_VERSION, 0));
+	/* "no arguments": a non-zero one is -EINVAL, as in KVM. */
+	EXPECT_EQ(-1, ioctl(self->fd, KVM_GET_API_VERSION, 1));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(dev_kvm, check_extension_reports_only_what_is_implemented)
+{
+	long cap;
+
+	for (cap = -16; cap < 1024; cap++) {
+		int r = ioctl(self->fd, KVM_CHECK_EXTENSION, cap);
+
+		if (kestrel_implements(cap)) {
+			EXPECT_LT(0, r) TH_LOG("capability %ld", cap);
+		} else {
+			EXPECT_EQ(0, r) TH_LOG("capability %ld is not implemented but reported as %d",
+					       cap, r);
+		}
+	}
+	/* Upper bits of the argument are not a different capability. */
+	EXPECT_EQ(0, ioctl(self->fd, KVM_CHECK_EXTENSION, 1UL << 40));
+}
+
+TEST_F(dev_kvm, vcpu_mmap_size_covers_run_and_pio_page)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int size = ioctl(self->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+
+	/* struct kvm_run, then the PIO data page (KVM_PIO_PAGE_OFFSET). */
+	ASSERT_LE((long)sizeof(struct kvm_run), page);
+	EXPECT_EQ(page * (KVM_PIO_PAGE_OFFSET + 1), size);
+	EXPECT_EQ(-1, ioctl(self->fd, KVM_GET_VCPU_MMAP_SIZE, 1));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(dev_kvm, unknown_ioctls_are_enotty)
+{
+	struct termios t;
+
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(KVMIO, 0xfe), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IOW(KVMIO, 0xdd, __u64), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, TCGETS, &t));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+TEST_F(dev_kvm, trace_ioctls_are_eopnotsupp)
+{
+	/* The long-removed tracing ioctls answer -EOPNOTSUPP in KVM. */
+	EXPECT_EQ(-1, ioctl(self->fd, KVM_TRACE_ENABLE, 0));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, KVM_TRACE_DISABLE, 0));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+}
+
+TEST_F(dev_kvm, dev_kvm_cannot_be_mapped_or_read)
+{
+	char buf[8];
+
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ, MAP_SHARED,
+				   self->fd, 0));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(-1, read(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(dev_kvm, each_open_file_holds_the_module)
+{
+	int base = kmod_refcnt("kestrel"), fds[32], i;
+
+	ASSERT_LE(1, base);	/* our own fd */
+	for (i = 0; i < 32; i++) {
+		fds[i] = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, fds[i]);
+		EXPECT_EQ(12, ioctl(fds[i], KVM_GET_API_VERSION, 0));
+	}
+	EXPECT_EQ(base + 32, kmod_refcnt("kestrel"));
+	for (i = 0; i < 32; i++)
+		close(fds[i]);
+	EXPECT_EQ(base, kmod_refcnt("kestrel"));
+}
+
+TEST_HARNESS_MAIN
