@@ -26,7 +26,7 @@ LSRC_FILES := scripts/checkpatch.pl scripts/spelling.txt \
 C_SOURCES = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h')
 
 .PHONY: all modules clean deps check sparse checkpatch selftests initramfs \
-	test test-runner demo help
+	test demo help
 
 all: modules
 
@@ -69,17 +69,15 @@ initramfs: modules selftests
 	$(EHOST)/mkinitramfs --kver $(KVER) --module kestrel.ko \
 		--tests $(TESTS_OUT) --out $(BUILD)/initramfs.cpio
 
-# All tests: the log scanner's own tests, then the suite in each variant of
-# the emulated host.  VARIANTS and SMP narrow it, e.g. VARIANTS=svm-npt.
+# All tests: the log judge's own tests, the runner canaries, then the suite
+# in each variant of the emulated host.  VARIANTS and SMP narrow it, e.g.
+# `make test VARIANTS=svm-npt SMP=1 CANARIES=0`.
+# CANARIES=0 skips the runner's own checks.
 test: initramfs
-	$(EHOST)/run-tests --kver $(KVER) --initramfs $(BUILD)/initramfs.cpio \
+	$(EHOST)/run-tests --kver $(KVER) --module kestrel.ko \
+		--tests $(TESTS_OUT) --initramfs $(BUILD)/initramfs.cpio \
 		--logdir $(BUILD)/logs $(if $(VARIANTS),--variants "$(VARIANTS)") \
-		$(if $(SMP),--smp $(SMP))
-
-# The runner must fail on a failing test, a kernel splat and a hang.
-test-runner: modules selftests
-	$(EHOST)/test-runner --kver $(KVER) --module kestrel.ko \
-		--tests $(TESTS_OUT) --logdir $(BUILD)/logs/runner
+		$(if $(SMP),--smp $(SMP)) $(if $(filter 0,$(CANARIES)),--no-canaries)
 
 demo: modules selftests
 	$(EHOST)/mkinitramfs --kver $(KVER) --module kestrel.ko \

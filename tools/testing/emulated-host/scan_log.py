@@ -92,7 +92,7 @@ def scan(text):
                 if rc != 0 and notok == 0:
                     how = "was killed by its time limit" if rc == 137 else f"exited with rc={rc}"
                     res.fail("test", f"{name} {how}")
-                elif rc == 0 and ok + notok == 0:
+                elif rc == 0 and ok + notok + skip == 0:
                     res.fail("test", f"{name} ran no test")
                 where = f"after {name}"
             elif kind == "DONE":

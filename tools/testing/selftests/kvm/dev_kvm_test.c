@@ -13,6 +13,7 @@
 
 #include "kselftest_harness.h"
 #include "host_util.h"
+#include "test_util.h"
 
 /*
  * The capabilities Kestrel implements fully.  KVM_CHECK_EXTENSION must
@@ -38,7 +39,7 @@ FIXTURE_SETUP(dev_kvm)
 	if (!kmod_loaded("kestrel"))
 		r = kestrel_load();
 	if (r == -EOPNOTSUPP)
-		SKIP(return, "Kestrel does not load on this CPU (module_load_test covers why)");
+		SKIP_FIXTURE("Kestrel does not load on this CPU (module_load_test covers why)");
 	ASSERT_EQ(0, r) TH_LOG("loading kestrel: %s", strerror(-r));
 	self->fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd) TH_LOG("open /dev/kvm: %s", strerror(errno));

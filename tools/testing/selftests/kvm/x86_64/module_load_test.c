@@ -18,6 +18,7 @@
 
 #include "kselftest_harness.h"
 #include "host_util.h"
+#include "test_util.h"
 #include "kvm_util.h"
 
 static bool svm_with_npt(void)
@@ -219,7 +220,7 @@ FIXTURE_SETUP(stock_kvm)
 {
 	self->kvm_fd = self->vm_fd = -1;
 	if (!svm_with_npt())
-		SKIP(return, "host CPU lacks SVM with nested paging");
+		SKIP_FIXTURE("host CPU lacks SVM with nested paging");
 	ASSERT_EQ(0, kestrel_unload_if_loaded());
 	ASSERT_EQ(0, stock_kvm_load()) TH_LOG("modprobe kvm_amd failed");
 	self->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
