@@ -10,12 +10,12 @@
 
 #include <linux/version.h>
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#if KERNEL_VERSION(6, 1, 0) > LINUX_VERSION_CODE
 #error "Kestrel needs Linux 6.1 or later"
 #endif
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-#error "Kestrel is not ported to this kernel yet: see include/kestrel/compat.h"
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
+#error "Kestrel is not ported to this kernel yet: port its compat header"
 #endif
 
 /*

@@ -17,7 +17,7 @@
 
 /* MSRs the tests read (AMD APM vol. 2, 15.30 "SVM Related MSRs"). */
 #define MSR_EFER		0xc0000080
-#define EFER_SVME		(1ULL << 12)
+#define EFER_SVME		0x1000ULL	/* bit 12 */
 #define MSR_VM_HSAVE_PA		0xc0010117
 
 /* Kernel modules. */

@@ -104,12 +104,12 @@ int stock_kvm_load(void)
 void stock_kvm_unload(void)
 {
 	static const char * const mods[] = { "kvm_amd", "kvm_intel", "kvm",
-					     "ccp", "irqbypass" };
-	size_t i;
+					     "ccp", "irqbypass", NULL };
+	const char * const *m;
 
-	for (i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
-		if (kmod_loaded(mods[i]))
-			kmod_unload(mods[i]);
+	for (m = mods; *m; m++)
+		if (kmod_loaded(*m))
+			kmod_unload(*m);
 }
 
 bool host_cpu_has(const char *flag)
@@ -125,7 +125,7 @@ bool host_cpu_has(const char *flag)
 		if (strncmp(line, "flags", 5))
 			continue;
 		line[strcspn(line, "\n")] = ' ';
-		found = strstr(line, word) != NULL;
+		found = strstr(line, word);
 		break;
 	}
 	fclose(f);

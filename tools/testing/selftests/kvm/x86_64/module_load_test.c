@@ -38,10 +38,11 @@ static void assert_svm_on_all_cpus(struct __test_metadata *_metadata, bool on)
 			continue;
 		ASSERT_EQ(0, host_msr_read(cpu, MSR_EFER, &efer));
 		ASSERT_EQ(0, host_msr_read(cpu, MSR_VM_HSAVE_PA, &hsave));
-		EXPECT_EQ(on, !!(efer & EFER_SVME)) TH_LOG("CPU %d EFER %#llx",
-			  cpu, (unsigned long long)efer);
-		EXPECT_EQ(on, hsave != 0) TH_LOG("CPU %d VM_HSAVE_PA %#llx",
-			  cpu, (unsigned long long)hsave);
+		EXPECT_EQ(on, !!(efer & EFER_SVME))
+			TH_LOG("CPU %d EFER %#llx", cpu, (unsigned long long)efer);
+		EXPECT_EQ(on, hsave != 0)
+			TH_LOG("CPU %d VM_HSAVE_PA %#llx", cpu,
+			       (unsigned long long)hsave);
 	}
 }
 
@@ -218,7 +219,8 @@ FIXTURE(stock_kvm) {
 
 FIXTURE_SETUP(stock_kvm)
 {
-	self->kvm_fd = self->vm_fd = -1;
+	self->kvm_fd = -1;
+	self->vm_fd = -1;
 	if (!svm_with_npt())
 		SKIP_FIXTURE("host CPU lacks SVM with nested paging");
 	ASSERT_EQ(0, kestrel_unload_if_loaded());
