@@ -25,7 +25,7 @@ LSRC_FILES := scripts/checkpatch.pl scripts/spelling.txt \
 
 C_SOURCES = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h')
 
-.PHONY: all modules clean deps check sparse checkpatch selftests initramfs \
+.PHONY: all modules clean deps check sparse checkpatch selftests initramfs unit \
 	test demo help
 
 all: modules
@@ -70,17 +70,27 @@ selftests: $(LSRC)/.stamp
 	$(MAKE) -C tools/testing/selftests/kvm OUTPUT=$(TESTS_OUT) \
 		KSFT_DIR=$(LSRC)/tools/testing/selftests
 
+# TARGET=stock runs the tests that are not Kestrel-specific against the
+# stock kvm/kvm-amd modules instead: the reference for what KVM does.
+TARGET ?= kestrel
+INITRAMFS := $(BUILD)/initramfs-$(TARGET).cpio
+UNIT_OUT := $(BUILD)/unit
+
 initramfs: modules selftests
 	$(EHOST)/mkinitramfs --kver $(KVER) --module kestrel.ko \
-		--tests $(TESTS_OUT) --out $(BUILD)/initramfs.cpio
+		--tests $(TESTS_OUT) --target $(TARGET) --out $(INITRAMFS)
+
+unit: $(LSRC)/.stamp
+	$(MAKE) -C tools/testing/unit OUTPUT=$(UNIT_OUT) \
+		KSFT_DIR=$(LSRC)/tools/testing/selftests
 
 # All tests: the log judge's own tests, the runner canaries, then the suite
 # in each variant of the emulated host.  VARIANTS and SMP narrow it, e.g.
 # `make test VARIANTS=svm-npt SMP=1 CANARIES=0`.
 # CANARIES=0 skips the runner's own checks.
-test: initramfs
+test: initramfs unit
 	$(EHOST)/run-tests --kver $(KVER) --module kestrel.ko \
-		--tests $(TESTS_OUT) --initramfs $(BUILD)/initramfs.cpio \
+		--tests $(TESTS_OUT) --initramfs $(INITRAMFS) --unit $(UNIT_OUT) \
 		--logdir $(BUILD)/logs $(if $(VARIANTS),--variants "$(VARIANTS)") \
 		$(if $(SMP),--smp $(SMP)) $(if $(filter 0,$(CANARIES)),--no-canaries)
 
@@ -94,5 +104,6 @@ help:
 	@echo "make deps       install build and test dependencies (Debian 12 packages)"
 	@echo "make            build kestrel.ko against KDIR=$(KDIR)"
 	@echo "make check      sparse (C=2, W=1) and checkpatch --strict"
-	@echo "make test       all tests in the emulated host (VARIANTS=..., SMP=...)"
+	@echo "make test       unit tests, then all tests in the emulated host"
+	@echo "                (VARIANTS=..., SMP=..., CANARIES=0, TARGET=stock)"
 	@echo "make demo       boot the emulated host, load Kestrel, show /dev/kvm"

@@ -38,7 +38,7 @@ bool host_cpu_online(int cpu);
 int host_cpu_set_online(int cpu, bool online);
 int host_msr_read(int cpu, uint32_t msr, uint64_t *val);
 int host_msr_write(int cpu, uint32_t msr, uint64_t val);
-long host_mem_free_kib(void);
+long host_free_pages(void);
 
 /* The kernel log: open positioned at its end, then collect what came since. */
 int kmsg_open(void);
