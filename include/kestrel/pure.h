@@ -20,15 +20,15 @@
 #include <stddef.h>
 #include <string.h>
 
-/* The compiler's own fixed-width types, as <stdint.h> defines them. */
-typedef __UINT8_TYPE__ u8;
-typedef __UINT16_TYPE__ u16;
-typedef __UINT32_TYPE__ u32;
-typedef __UINT64_TYPE__ u64;
-typedef __INT8_TYPE__ s8;
-typedef __INT16_TYPE__ s16;
-typedef __INT32_TYPE__ s32;
-typedef __INT64_TYPE__ s64;
+/* Exactly the kernel's types (asm-generic/int-ll64.h), so formats agree. */
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+typedef signed char s8;
+typedef short s16;
+typedef int s32;
+typedef long long s64;
 
 #ifndef BIT
 #define BIT(n)		(1UL << (n))
