@@ -26,7 +26,7 @@ LSRC_FILES := scripts/checkpatch.pl scripts/spelling.txt \
 C_SOURCES = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h')
 
 .PHONY: all modules clean deps check sparse checkpatch selftests initramfs unit \
-	test demo help
+	test demo bench help
 
 all: modules
 
@@ -100,6 +100,20 @@ demo: modules selftests
 	$(EHOST)/boot --kver $(KVER) --initramfs $(BUILD)/demo.cpio \
 		--log $(BUILD)/logs/demo.log --echo
 
+# Benchmarks: Kestrel and the stock modules in one boot, side by side.
+BENCH_BIN := $(TESTS_OUT)/kvm_bench
+
+$(BENCH_BIN): tools/testing/bench/kvm_bench.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+bench: modules selftests $(BENCH_BIN)
+	$(EHOST)/mkinitramfs --kver $(KVER) --module kestrel.ko \
+		--tests $(TESTS_OUT) --bench --out $(BUILD)/bench.cpio
+	$(EHOST)/boot --kver $(KVER) --initramfs $(BUILD)/bench.cpio \
+		--log $(BUILD)/logs/bench.log $(if $(SMP),--smp $(SMP))
+	$(EHOST)/bench-report $(BUILD)/logs/bench.log
+
 help:
 	@echo "make deps       install build and test dependencies (Debian 12 packages)"
 	@echo "make            build kestrel.ko against KDIR=$(KDIR)"
@@ -107,3 +121,4 @@ help:
 	@echo "make test       unit tests, then all tests in the emulated host"
 	@echo "                (VARIANTS=..., SMP=..., CANARIES=0, TARGET=stock)"
 	@echo "make demo       boot the emulated host, load Kestrel, show /dev/kvm"
+	@echo "make bench      benchmarks on Kestrel and stock KVM in one boot, with ratios"

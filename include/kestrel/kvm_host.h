@@ -1,24 +1,181 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kestrel generic core <-> architecture interface.
+ * Kestrel's generic core: VMs, vCPUs, memory slots, and the interface
+ * between the core (virt/kvm) and the architecture (arch/x86/kvm).
  *
- * The generic core (virt/kvm) calls these; arch/x86/kvm implements them and
- * picks a vendor backend.  Nothing vendor-specific (SVM, VMX) is visible here.
+ * The architecture's own parts of a VM and a vCPU (struct kvm_arch,
+ * struct kvm_vcpu_arch) come from <kestrel/kvm_arch.h>; nothing here or
+ * there is specific to SVM or VMX.
  */
 #ifndef KESTREL_KVM_HOST_H
 #define KESTREL_KVM_HOST_H
 
+#include <linux/atomic.h>
+#include <linux/kvm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
+
+#include <kestrel/kvm_arch.h>
+
+#define KVM_MAX_VCPUS		256
+#define KVM_MAX_VCPU_IDS	1024
+#define KVM_USER_MEM_SLOTS	512
+/* Largest slot KVM accepts (include/linux/kvm_host.h's KVM_MEM_MAX_NR_PAGES). */
+#define KVM_MEM_MAX_NR_PAGES	((1UL << 31) - 1)
+
+typedef u64 gpa_t;
+typedef u64 gfn_t;
+typedef u64 gva_t;
+typedef u64 hpa_t;
+
+struct kvm_memory_slot {
+	gfn_t base_gfn;
+	unsigned long npages;
+	unsigned long userspace_addr;
+	u32 flags;
+	u16 id;
+};
 
 /*
- * Probe the CPU and choose a backend.  On refusal, prints one line saying
- * exactly why and returns -EOPNOTSUPP (or another errno for other failures).
+ * A memslot set is immutable once published: updates build a new set,
+ * publish it with rcu_assign_pointer() and free the old one after an SRCU
+ * grace period, so the fault path looks slots up without locks.
+ */
+struct kvm_memslots {
+	int nr;					/* slots in use */
+	/* sorted by base_gfn, for the binary search in the fault path */
+	struct kvm_memory_slot *sorted[KVM_USER_MEM_SLOTS];
+	struct kvm_memory_slot *by_id[KVM_USER_MEM_SLOTS];
+};
+
+struct kvm {
+	struct mm_struct *mm;		/* the creating process's, mmgrab()ed */
+	refcount_t users;		/* VM fd and every vCPU fd */
+
+	struct mutex lock;		/* vCPU creation */
+	struct xarray vcpus;		/* index -> struct kvm_vcpu */
+	atomic_t nr_vcpus;
+
+	struct mutex slots_lock;	/* serializes memslot updates */
+	struct srcu_struct srcu;	/* protects memslots for readers */
+	struct kvm_memslots __rcu *memslots;
+
+	/*
+	 * mmu_lock protects the guest physical mappings (NPT/EPT) and the
+	 * invalidation sequence below, with which a fault that looked up a
+	 * host page outside the lock detects a racing invalidation.
+	 */
+	spinlock_t mmu_lock;
+	unsigned long mmu_invalidate_seq;
+	long mmu_invalidate_in_progress;
+	struct mmu_notifier mmu_notifier;
+	/* Bumped when mappings were zapped: vCPUs flush before entering. */
+	atomic_long_t tlb_flush_gen;
+
+	struct kvm_arch arch;
+};
+
+enum vcpu_mode {
+	OUTSIDE_GUEST_MODE,
+	IN_GUEST_MODE,
+};
+
+struct kvm_vcpu {
+	struct kvm *kvm;
+	u32 vcpu_id;
+	int vcpu_idx;
+	int cpu;			/* host CPU it was last loaded on */
+	int mode;			/* enum vcpu_mode, read by kickers */
+	struct mutex mutex;		/* one ioctl at a time */
+	struct kvm_run *run;		/* shared with userspace (mmap page 0) */
+	struct page *pio_page;		/* mmap page KVM_PIO_PAGE_OFFSET */
+	struct preempt_notifier preempt_notifier;
+	struct kvm_vcpu_arch arch;
+};
+
+static inline struct kvm_memslots *kvm_memslots(struct kvm *kvm)
+{
+	return srcu_dereference_check(kvm->memslots, &kvm->srcu,
+				      lockdep_is_held(&kvm->slots_lock));
+}
+
+struct kvm_memory_slot *kvm_gfn_to_memslot(struct kvm *kvm, gfn_t gfn);
+
+static inline unsigned long kvm_gfn_to_hva(struct kvm_memory_slot *slot,
+					   gfn_t gfn)
+{
+	return slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
+}
+
+/* Guest physical memory from the vCPU thread; 0 or -EFAULT. */
+int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len);
+int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data,
+		    unsigned long len);
+
+/* virt/kvm/memslot.c */
+int kvm_set_memory_region(struct kvm *kvm,
+			  const struct kvm_userspace_memory_region *mem);
+void kvm_free_memslots(struct kvm *kvm);
+
+/* virt/kvm/mmu_notifier.c */
+int kvm_init_mmu_notifier(struct kvm *kvm);
+
+/*
+ * True when an invalidation ran or is running since @seq was sampled: a
+ * fault that looked up a page since then must not map it.  mmu_lock held.
+ */
+static inline bool kvm_mmu_invalidate_retry(struct kvm *kvm, unsigned long seq)
+{
+	lockdep_assert_held(&kvm->mmu_lock);
+	return kvm->mmu_invalidate_in_progress ||
+	       kvm->mmu_invalidate_seq != seq;
+}
+
+/* Make a vCPU that is in guest mode exit, and wait until it has. */
+void kvm_flush_remote_tlbs(struct kvm *kvm);
+void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
+
+/*
+ * Implemented by the architecture (arch/x86/kvm).
  */
 int kvm_arch_init(void);
 void kvm_arch_exit(void);
-
-/* Enable/disable virtualization on the calling CPU; called pinned to it. */
 int kvm_arch_hardware_enable(void);
 void kvm_arch_hardware_disable(void);
+
+long kvm_arch_check_extension(long ext);
+long kvm_arch_dev_ioctl(unsigned int ioctl, unsigned long arg);
+
+int kvm_arch_init_vm(struct kvm *kvm, unsigned long type);
+void kvm_arch_destroy_vm(struct kvm *kvm);
+long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg);
+
+/*
+ * vCPU life cycle: alloc gives zeroed memory for the whole (backend) vCPU;
+ * free undoes only that.  create sets it up; destroy undoes create and
+ * frees the memory.
+ */
+struct kvm_vcpu *kvm_arch_vcpu_alloc(void);
+void kvm_arch_vcpu_free(struct kvm_vcpu *vcpu);
+int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu);
+void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu);
+void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
+void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu);
+int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu);
+long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
+			 unsigned long arg);
+
+/* Zap guest mappings of [start, end) gfns; true if a TLB flush is owed. */
+bool kvm_arch_unmap_gfn_range(struct kvm *kvm, gfn_t start, gfn_t end);
+
+void vcpu_load(struct kvm_vcpu *vcpu);
+void vcpu_put(struct kvm_vcpu *vcpu);
 
 #endif /* KESTREL_KVM_HOST_H */

@@ -5,14 +5,18 @@
  */
 #define pr_fmt(fmt) "kestrel: " fmt
 
+#include <linux/anon_inodes.h>
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/fs.h>
 #include <linux/kvm.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/reboot.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
 #include <linux/smp.h>
 
 #include <kestrel/compat.h>
@@ -121,11 +125,27 @@ static void hardware_disable_all(void)
 
 static long kvm_vm_ioctl_check_extension_generic(long ext)
 {
-	/*
-	 * A capability is reported only once it is fully implemented; none
-	 * is yet.
-	 */
-	return 0;
+	/* A capability is reported only once it is fully implemented. */
+	switch (ext) {
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+	case KVM_CAP_INTERNAL_ERROR_DATA:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_SYNC_MMU:
+	case KVM_CAP_READONLY_MEM:
+		return 1;
+	case KVM_CAP_NR_VCPUS:
+		return min_t(unsigned int, num_online_cpus(), KVM_MAX_VCPUS);
+	case KVM_CAP_MAX_VCPUS:
+		return KVM_MAX_VCPUS;
+	case KVM_CAP_MAX_VCPU_ID:
+		return KVM_MAX_VCPU_IDS;
+	case KVM_CAP_NR_MEMSLOTS:
+		return KVM_USER_MEM_SLOTS;
+	default:
+		return kvm_arch_check_extension(ext);
+	}
 }
 
 static long kvm_vcpu_mmap_size(void)
@@ -134,12 +154,395 @@ static long kvm_vcpu_mmap_size(void)
 	return PAGE_SIZE * (KVM_PIO_PAGE_OFFSET + 1);
 }
 
+/*
+ * vCPUs
+ */
+
+static void kvm_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	struct kvm_vcpu *vcpu = container_of(pn, struct kvm_vcpu,
+					     preempt_notifier);
+
+	kvm_arch_vcpu_load(vcpu, cpu);
+}
+
+static void kvm_sched_out(struct preempt_notifier *pn,
+			  struct task_struct *next)
+{
+	struct kvm_vcpu *vcpu = container_of(pn, struct kvm_vcpu,
+					     preempt_notifier);
+
+	kvm_arch_vcpu_put(vcpu);
+}
+
+static struct preempt_ops kvm_preempt_ops = {
+	.sched_in = kvm_sched_in,
+	.sched_out = kvm_sched_out,
+};
+
+/* Make the vCPU's per-CPU state current; it follows the thread around. */
+void vcpu_load(struct kvm_vcpu *vcpu)
+{
+	int cpu = get_cpu();
+
+	preempt_notifier_register(&vcpu->preempt_notifier);
+	kvm_arch_vcpu_load(vcpu, cpu);
+	put_cpu();
+}
+
+void vcpu_put(struct kvm_vcpu *vcpu)
+{
+	preempt_disable();
+	kvm_arch_vcpu_put(vcpu);
+	preempt_notifier_unregister(&vcpu->preempt_notifier);
+	preempt_enable();
+}
+
+static void kvm_ipi_ack(void *unused)
+{
+}
+
+/*
+ * Force a vCPU out of guest mode.  The interrupt makes the CPU exit the
+ * guest; the vCPU then sees its requests before it enters again.
+ */
+void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
+{
+	int me = get_cpu();
+	int cpu = READ_ONCE(vcpu->cpu);
+
+	if (cpu != me && cpu >= 0 && cpu < nr_cpu_ids && cpu_online(cpu) &&
+	    READ_ONCE(vcpu->mode) == IN_GUEST_MODE)
+		smp_call_function_single(cpu, kvm_ipi_ack, NULL, 0);
+	put_cpu();
+}
+
+static DEFINE_PER_CPU(cpumask_var_t, kvm_kick_mask);
+
+/*
+ * Ask every vCPU to flush the guest-physical TLB before it next enters, and
+ * wait until every vCPU that was in guest mode has left it: after this, no
+ * CPU uses a zapped translation.  Callable with mmu_lock held.
+ */
+void kvm_flush_remote_tlbs(struct kvm *kvm)
+{
+	struct kvm_vcpu *vcpu;
+	struct cpumask *mask;
+	unsigned long i;
+	int me;
+
+	atomic_long_inc(&kvm->tlb_flush_gen);
+	/* Order the generation before reading vcpu->mode (pairs with entry). */
+	smp_mb__after_atomic();
+
+	me = get_cpu();
+	mask = this_cpu_cpumask_var_ptr(kvm_kick_mask);
+	cpumask_clear(mask);
+	xa_for_each(&kvm->vcpus, i, vcpu) {
+		int cpu = READ_ONCE(vcpu->cpu);
+
+		if (READ_ONCE(vcpu->mode) == IN_GUEST_MODE && cpu != me &&
+		    cpu >= 0 && cpu < nr_cpu_ids)
+			__cpumask_set_cpu(cpu, mask);
+	}
+	smp_call_function_many(mask, kvm_ipi_ack, NULL, true);
+	put_cpu();
+}
+
+static vm_fault_t kvm_vcpu_fault(struct vm_fault *vmf)
+{
+	struct kvm_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff == 0)
+		page = virt_to_page(vcpu->run);
+	else if (vmf->pgoff == KVM_PIO_PAGE_OFFSET)
+		page = vcpu->pio_page;
+	else
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct kvm_vcpu_vm_ops = {
+	.fault = kvm_vcpu_fault,
+};
+
+static int kvm_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &kvm_vcpu_vm_ops;
+	return 0;
+}
+
+static void kvm_put_kvm(struct kvm *kvm);
+
+static int kvm_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct kvm_vcpu *vcpu = filp->private_data;
+
+	kvm_put_kvm(vcpu->kvm);
+	return 0;
+}
+
+static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
+			   unsigned long arg)
+{
+	struct kvm_vcpu *vcpu = filp->private_data;
+	long r;
+
+	/* A vCPU runs in the address space its VM was created in. */
+	if (vcpu->kvm->mm != current->mm)
+		return -EIO;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	switch (ioctl) {
+	case KVM_RUN:
+		r = arg ? -EINVAL : kvm_arch_vcpu_ioctl_run(vcpu);
+		break;
+	default:
+		r = kvm_arch_vcpu_ioctl(vcpu, ioctl, arg);
+		break;
+	}
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+static const struct file_operations kvm_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.release	= kvm_vcpu_release,
+	.unlocked_ioctl	= kvm_vcpu_ioctl,
+	.compat_ioctl	= kvm_vcpu_ioctl,
+	.mmap		= kvm_vcpu_mmap,
+	.llseek		= noop_llseek,
+};
+
+static void kvm_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	struct page *pio_page = vcpu->pio_page;
+
+	kvm_arch_vcpu_destroy(vcpu);	/* frees vcpu itself */
+	free_page((unsigned long)run);
+	__free_page(pio_page);
+}
+
+static struct kvm_vcpu *kvm_get_vcpu_by_id(struct kvm *kvm, u32 id)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	xa_for_each(&kvm->vcpus, i, vcpu)
+		if (vcpu->vcpu_id == id)
+			return vcpu;
+	return NULL;
+}
+
+static struct kvm_vcpu *kvm_vcpu_new(struct kvm *kvm, u32 id)
+{
+	struct kvm_vcpu *vcpu = kvm_arch_vcpu_alloc();
+
+	if (!vcpu)
+		return NULL;
+	vcpu->kvm = kvm;
+	vcpu->vcpu_id = id;
+	vcpu->cpu = -1;
+	mutex_init(&vcpu->mutex);
+	preempt_notifier_init(&vcpu->preempt_notifier, &kvm_preempt_ops);
+	vcpu->run = (struct kvm_run *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->pio_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!vcpu->run || !vcpu->pio_page || kvm_arch_vcpu_create(vcpu)) {
+		free_page((unsigned long)vcpu->run);
+		if (vcpu->pio_page)
+			__free_page(vcpu->pio_page);
+		kvm_arch_vcpu_free(vcpu);
+		return NULL;
+	}
+	return vcpu;
+}
+
+static int kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long id)
+{
+	struct kvm_vcpu *vcpu;
+	char name[24];
+	int r, idx;
+
+	if (id >= KVM_MAX_VCPU_IDS)
+		return -EINVAL;
+	vcpu = kvm_vcpu_new(kvm, id);
+	if (!vcpu)
+		return -ENOMEM;
+
+	mutex_lock(&kvm->lock);
+	idx = atomic_read(&kvm->nr_vcpus);
+	if (idx >= KVM_MAX_VCPUS) {
+		r = -EINVAL;
+		goto err;
+	}
+	if (kvm_get_vcpu_by_id(kvm, id)) {
+		r = -EEXIST;
+		goto err;
+	}
+	vcpu->vcpu_idx = idx;
+	r = xa_insert(&kvm->vcpus, idx, vcpu, GFP_KERNEL_ACCOUNT);
+	if (r)
+		goto err;
+
+	refcount_inc(&kvm->users);
+	snprintf(name, sizeof(name), "kvm-vcpu:%lu", id);
+	r = anon_inode_getfd(name, &kvm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	if (r < 0) {
+		xa_erase(&kvm->vcpus, idx);
+		refcount_dec(&kvm->users);
+		goto err;
+	}
+	atomic_inc(&kvm->nr_vcpus);
+	mutex_unlock(&kvm->lock);
+	return r;
+
+err:
+	mutex_unlock(&kvm->lock);
+	kvm_vcpu_destroy(vcpu);
+	return r;
+}
+
+/*
+ * VMs
+ */
+
+static struct kvm *kvm_create_vm(unsigned long type)
+{
+	struct kvm *kvm = kzalloc(sizeof(*kvm), GFP_KERNEL_ACCOUNT);
+	int r = -ENOMEM;
+
+	if (!kvm)
+		return ERR_PTR(-ENOMEM);
+	kvm->mm = current->mm;
+	mmgrab(kvm->mm);
+	refcount_set(&kvm->users, 1);
+	mutex_init(&kvm->lock);
+	mutex_init(&kvm->slots_lock);
+	spin_lock_init(&kvm->mmu_lock);
+	xa_init(&kvm->vcpus);
+
+	RCU_INIT_POINTER(kvm->memslots,
+			 kvzalloc(sizeof(struct kvm_memslots), GFP_KERNEL_ACCOUNT));
+	if (!rcu_access_pointer(kvm->memslots))
+		goto err_free;
+	if (init_srcu_struct(&kvm->srcu))
+		goto err_slots;
+	r = kvm_arch_init_vm(kvm, type);
+	if (r)
+		goto err_srcu;
+	r = kvm_init_mmu_notifier(kvm);
+	if (r)
+		goto err_arch;
+	preempt_notifier_inc();
+	return kvm;
+
+err_arch:
+	kvm_arch_destroy_vm(kvm);
+err_srcu:
+	cleanup_srcu_struct(&kvm->srcu);
+err_slots:
+	kvfree(rcu_access_pointer(kvm->memslots));
+err_free:
+	mmdrop(kvm->mm);
+	kfree(kvm);
+	return ERR_PTR(r);
+}
+
+static void kvm_destroy_vm(struct kvm *kvm)
+{
+	struct mm_struct *mm = kvm->mm;
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	mmu_notifier_unregister(&kvm->mmu_notifier, mm);
+	xa_for_each(&kvm->vcpus, i, vcpu)
+		kvm_vcpu_destroy(vcpu);
+	xa_destroy(&kvm->vcpus);
+	kvm_arch_destroy_vm(kvm);
+	kvm_free_memslots(kvm);
+	cleanup_srcu_struct(&kvm->srcu);
+	preempt_notifier_dec();
+	kfree(kvm);
+	mmdrop(mm);
+}
+
+static void kvm_put_kvm(struct kvm *kvm)
+{
+	if (refcount_dec_and_test(&kvm->users))
+		kvm_destroy_vm(kvm);
+}
+
+static int kvm_vm_release(struct inode *inode, struct file *filp)
+{
+	kvm_put_kvm(filp->private_data);
+	return 0;
+}
+
+static long kvm_vm_ioctl_set_memory_region(struct kvm *kvm,
+					   unsigned long arg)
+{
+	struct kvm_userspace_memory_region mem;
+
+	if (copy_from_user(&mem, (void __user *)arg, sizeof(mem)))
+		return -EFAULT;
+	return kvm_set_memory_region(kvm, &mem);
+}
+
+static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl,
+			 unsigned long arg)
+{
+	struct kvm *kvm = filp->private_data;
+
+	if (kvm->mm != current->mm)
+		return -EIO;
+	switch (ioctl) {
+	case KVM_CREATE_VCPU:
+		return kvm_vm_ioctl_create_vcpu(kvm, arg);
+	case KVM_SET_USER_MEMORY_REGION:
+		return kvm_vm_ioctl_set_memory_region(kvm, arg);
+	case KVM_CHECK_EXTENSION:
+		return kvm_vm_ioctl_check_extension_generic(arg);
+	default:
+		return kvm_arch_vm_ioctl(kvm, ioctl, arg);
+	}
+}
+
+static const struct file_operations kvm_vm_fops = {
+	.owner		= THIS_MODULE,
+	.release	= kvm_vm_release,
+	.unlocked_ioctl	= kvm_vm_ioctl,
+	.compat_ioctl	= kvm_vm_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static long kvm_dev_ioctl_create_vm(unsigned long type)
+{
+	struct kvm *kvm;
+	int fd;
+
+	if (type)
+		return -EINVAL;
+	kvm = kvm_create_vm(type);
+	if (IS_ERR(kvm))
+		return PTR_ERR(kvm);
+	fd = anon_inode_getfd("kvm-vm", &kvm_vm_fops, kvm, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		kvm_put_kvm(kvm);
+	return fd;
+}
+
 static long kvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 			  unsigned long arg)
 {
 	switch (ioctl) {
 	case KVM_GET_API_VERSION:
 		return arg ? -EINVAL : KVM_API_VERSION;
+	case KVM_CREATE_VM:
+		return kvm_dev_ioctl_create_vm(arg);
 	case KVM_CHECK_EXTENSION:
 		return kvm_vm_ioctl_check_extension_generic(arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
@@ -149,7 +552,7 @@ static long kvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_TRACE_DISABLE:
 		return -EOPNOTSUPP;
 	default:
-		return -ENOTTY;
+		return kvm_arch_dev_ioctl(ioctl, arg);
 	}
 }
 
@@ -167,6 +570,28 @@ static struct miscdevice kvm_dev = {
 	.mode	= 0666,
 };
 
+static void kvm_free_kick_masks(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		free_cpumask_var(per_cpu(kvm_kick_mask, cpu));
+}
+
+static int kvm_alloc_kick_masks(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		if (!zalloc_cpumask_var_node(&per_cpu(kvm_kick_mask, cpu),
+					     GFP_KERNEL, cpu_to_node(cpu))) {
+			kvm_free_kick_masks();
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 static int __init kvm_init(void)
 {
 	int r;
@@ -174,10 +599,13 @@ static int __init kvm_init(void)
 	r = kvm_arch_init();
 	if (r)
 		return r;
+	r = kvm_alloc_kick_masks();
+	if (r)
+		goto err_arch;
 
 	r = hardware_enable_all();
 	if (r)
-		goto err_arch;
+		goto err_masks;
 	register_reboot_notifier(&kvm_reboot_notifier);
 
 	/* Last: once /dev/kvm exists, userspace may open it. */
@@ -195,6 +623,8 @@ static int __init kvm_init(void)
 err_hardware:
 	unregister_reboot_notifier(&kvm_reboot_notifier);
 	hardware_disable_all();
+err_masks:
+	kvm_free_kick_masks();
 err_arch:
 	kvm_arch_exit();
 	return r;
@@ -205,6 +635,7 @@ static void __exit kvm_exit(void)
 	misc_deregister(&kvm_dev);
 	unregister_reboot_notifier(&kvm_reboot_notifier);
 	hardware_disable_all();
+	kvm_free_kick_masks();
 	kvm_arch_exit();
 }
 

@@ -6,14 +6,22 @@
 #define pr_fmt(fmt) "kestrel: " fmt
 
 #include <linux/errno.h>
+#include <linux/kvm.h>
 #include <linux/printk.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <asm/cpufeature.h>
+#include <asm/fpu/api.h>
 #include <asm/processor.h>
 
 #include <kestrel/kvm_host.h>
 #include "x86.h"
 
-static const struct kvm_x86_ops *kvm_x86_ops;
+/* The MXCSR bits this CPU implements (arch/x86/kernel/fpu, exported). */
+extern u32 mxcsr_feature_mask;
+
+const struct kvm_x86_ops *kvm_x86_ops;
 
 /*
  * Raw CPUID, not boot_cpu_has(): the kernel clears X86_FEATURE_SVM/VMX when
@@ -71,4 +79,477 @@ int kvm_arch_hardware_enable(void)
 void kvm_arch_hardware_disable(void)
 {
 	kvm_x86_ops->hardware_disable();
+}
+
+long kvm_arch_check_extension(long ext)
+{
+	return 0;
+}
+
+long kvm_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
+{
+	return -ENOTTY;
+}
+
+/*
+ * VMs
+ */
+
+int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
+{
+	return kvm_mmu_init_vm(kvm);
+}
+
+void kvm_arch_destroy_vm(struct kvm *kvm)
+{
+	kvm_mmu_destroy_vm(kvm);
+}
+
+long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg)
+{
+	return -ENOTTY;
+}
+
+/*
+ * vCPUs
+ */
+
+struct kvm_vcpu *kvm_arch_vcpu_alloc(void)
+{
+	return kvm_x86_ops->vcpu_alloc();
+}
+
+void kvm_arch_vcpu_free(struct kvm_vcpu *vcpu)
+{
+	kvm_x86_ops->vcpu_free(vcpu);
+}
+
+/* Architectural state after RESET (SDM vol. 3A, 10.1.1; APM vol. 2, 14.1.3). */
+void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_arch *a = &vcpu->arch;
+
+	memset(a->regs, 0, sizeof(a->regs));
+	/* EDX holds the processor signature; KVM reports family 6. */
+	a->regs[VCPU_REGS_RDX] = 0x600;
+	a->rip = 0xfff0;
+	a->rflags = X86_EFLAGS_FIXED;
+	a->cr0 = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
+	a->cr2 = 0;
+	a->cr3 = 0;
+	a->cr4 = 0;
+	a->efer = 0;
+	a->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+		       (vcpu->vcpu_id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	memset(a->db, 0, sizeof(a->db));
+	a->exception.pending = false;
+	a->complete_userspace_io = NULL;
+}
+
+int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	int r;
+
+	if (!fpu_alloc_guest_fpstate(&vcpu->arch.guest_fpu))
+		return -ENOMEM;
+	kvm_vcpu_reset(vcpu);
+	vcpu->arch.tlb_flush_gen = atomic_long_read(&vcpu->kvm->tlb_flush_gen);
+	r = kvm_x86_ops->vcpu_create(vcpu);
+	if (r)
+		fpu_free_guest_fpstate(&vcpu->arch.guest_fpu);
+	return r;
+}
+
+void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	kvm_mmu_free_cache(vcpu);
+	fpu_free_guest_fpstate(&vcpu->arch.guest_fpu);
+	kvm_x86_ops->vcpu_destroy(vcpu);
+}
+
+void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+{
+	kvm_x86_ops->vcpu_load(vcpu, cpu);
+	vcpu->cpu = cpu;
+}
+
+void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu)
+{
+	kvm_x86_ops->vcpu_put(vcpu);
+}
+
+/*
+ * The run loop
+ */
+
+/*
+ * A signal, or task work queued with signal semantics (TIF_NOTIFY_SIGNAL,
+ * e.g. io_uring), ends KVM_RUN with -EINTR and KVM_EXIT_INTR.
+ * TIF_NOTIFY_RESUME work (rseq, resume-time task work) stays pending and
+ * runs on the way back to userspace: the kernel's helper for running it in
+ * the loop is tied to kvm.ko's struct kvm_vcpu, and nothing in it is owed
+ * before then.
+ */
+static bool kvm_vcpu_must_exit(void)
+{
+	return signal_pending(current) || test_thread_flag(TIF_NOTIFY_SIGNAL);
+}
+
+static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
+{
+	struct kvm *kvm = vcpu->kvm;
+	bool flush_tlb = false;
+	long gen;
+
+	preempt_disable();
+	local_irq_disable();
+
+	/*
+	 * Publish IN_GUEST_MODE before reading what others may have asked
+	 * for; they publish their request before reading the mode.
+	 */
+	WRITE_ONCE(vcpu->mode, IN_GUEST_MODE);
+	smp_mb(); /* pairs with kvm_flush_remote_tlbs() and kvm_vcpu_kick() */
+	if (need_resched() || kvm_vcpu_must_exit()) {
+		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+		local_irq_enable();
+		preempt_enable();
+		return 1;
+	}
+	gen = atomic_long_read(&kvm->tlb_flush_gen);
+	if (vcpu->arch.tlb_flush_gen != gen) {
+		vcpu->arch.tlb_flush_gen = gen;
+		flush_tlb = true;
+	}
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+
+	kvm_x86_ops->vcpu_run(vcpu, flush_tlb);
+
+	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+	/* A host interrupt that made the guest exit is taken here. */
+	local_irq_enable();
+	preempt_enable();
+
+	return kvm_x86_ops->handle_exit(vcpu);
+}
+
+static int kvm_vcpu_run_loop(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	for (;;) {
+		if (kvm_vcpu_must_exit()) {
+			run->exit_reason = KVM_EXIT_INTR;
+			return -EINTR;
+		}
+		cond_resched();
+		r = kvm_vcpu_enter_guest(vcpu);
+		if (r <= 0)
+			return r;
+	}
+}
+
+int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r = 1;
+
+	vcpu_load(vcpu);
+	fpu_swap_kvm_fpstate(&vcpu->arch.guest_fpu, true);
+
+	/* Finish what the last exit left to userspace (api.rst, KVM_RUN). */
+	if (vcpu->arch.complete_userspace_io) {
+		int (*cui)(struct kvm_vcpu *) = vcpu->arch.complete_userspace_io;
+
+		vcpu->arch.complete_userspace_io = NULL;
+		r = cui(vcpu);
+	}
+	if (r > 0) {
+		if (READ_ONCE(run->immediate_exit)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			r = -EINTR;
+		} else {
+			r = kvm_vcpu_run_loop(vcpu);
+		}
+	}
+
+	fpu_swap_kvm_fpstate(&vcpu->arch.guest_fpu, false);
+	vcpu_put(vcpu);
+	return r;
+}
+
+/*
+ * Register ioctls
+ */
+
+static void kvm_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
+{
+	unsigned long *r = vcpu->arch.regs;
+
+	regs->rax = r[VCPU_REGS_RAX];
+	regs->rbx = r[VCPU_REGS_RBX];
+	regs->rcx = r[VCPU_REGS_RCX];
+	regs->rdx = r[VCPU_REGS_RDX];
+	regs->rsi = r[VCPU_REGS_RSI];
+	regs->rdi = r[VCPU_REGS_RDI];
+	regs->rsp = r[VCPU_REGS_RSP];
+	regs->rbp = r[VCPU_REGS_RBP];
+	regs->r8 = r[VCPU_REGS_R8];
+	regs->r9 = r[VCPU_REGS_R9];
+	regs->r10 = r[VCPU_REGS_R10];
+	regs->r11 = r[VCPU_REGS_R11];
+	regs->r12 = r[VCPU_REGS_R12];
+	regs->r13 = r[VCPU_REGS_R13];
+	regs->r14 = r[VCPU_REGS_R14];
+	regs->r15 = r[VCPU_REGS_R15];
+	regs->rip = vcpu->arch.rip;
+	regs->rflags = vcpu->arch.rflags;
+}
+
+static void kvm_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs)
+{
+	unsigned long *r = vcpu->arch.regs;
+
+	r[VCPU_REGS_RAX] = regs->rax;
+	r[VCPU_REGS_RBX] = regs->rbx;
+	r[VCPU_REGS_RCX] = regs->rcx;
+	r[VCPU_REGS_RDX] = regs->rdx;
+	r[VCPU_REGS_RSI] = regs->rsi;
+	r[VCPU_REGS_RDI] = regs->rdi;
+	r[VCPU_REGS_RSP] = regs->rsp;
+	r[VCPU_REGS_RBP] = regs->rbp;
+	r[VCPU_REGS_R8] = regs->r8;
+	r[VCPU_REGS_R9] = regs->r9;
+	r[VCPU_REGS_R10] = regs->r10;
+	r[VCPU_REGS_R11] = regs->r11;
+	r[VCPU_REGS_R12] = regs->r12;
+	r[VCPU_REGS_R13] = regs->r13;
+	r[VCPU_REGS_R14] = regs->r14;
+	r[VCPU_REGS_R15] = regs->r15;
+	vcpu->arch.rip = regs->rip;
+	/* Bit 1 of RFLAGS always reads as 1. */
+	vcpu->arch.rflags = regs->rflags | X86_EFLAGS_FIXED;
+	vcpu->arch.exception.pending = false;
+}
+
+static void kvm_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	const struct kvm_x86_ops *ops = kvm_x86_ops;
+
+	memset(sregs, 0, sizeof(*sregs));
+	ops->get_segment(vcpu, &sregs->cs, VCPU_SREG_CS);
+	ops->get_segment(vcpu, &sregs->ds, VCPU_SREG_DS);
+	ops->get_segment(vcpu, &sregs->es, VCPU_SREG_ES);
+	ops->get_segment(vcpu, &sregs->fs, VCPU_SREG_FS);
+	ops->get_segment(vcpu, &sregs->gs, VCPU_SREG_GS);
+	ops->get_segment(vcpu, &sregs->ss, VCPU_SREG_SS);
+	ops->get_segment(vcpu, &sregs->tr, VCPU_SREG_TR);
+	ops->get_segment(vcpu, &sregs->ldt, VCPU_SREG_LDTR);
+	ops->get_dtable(vcpu, &sregs->idt, true);
+	ops->get_dtable(vcpu, &sregs->gdt, false);
+	sregs->cr0 = vcpu->arch.cr0;
+	sregs->cr2 = vcpu->arch.cr2;
+	sregs->cr3 = vcpu->arch.cr3;
+	sregs->cr4 = vcpu->arch.cr4;
+	sregs->efer = vcpu->arch.efer;
+	sregs->apic_base = vcpu->arch.apic_base;
+}
+
+/*
+ * The checks KVM makes before accepting control registers from userspace
+ * (SDM vol. 3A, 2.5 and 9.8.5; APM vol. 2, 3.1 and 14.6): anything else
+ * would be refused by VMRUN, or accepted by it and mean nonsense.
+ */
+static bool kvm_is_valid_sregs(const struct kvm_sregs *s)
+{
+	u64 cr4_reserved = ~(u64)(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD |
+				  X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |
+				  X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE |
+				  X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT |
+				  X86_CR4_UMIP | X86_CR4_LA57 |
+				  X86_CR4_FSGSBASE | X86_CR4_PCIDE |
+				  X86_CR4_SMEP | X86_CR4_SMAP);
+
+	if (s->cr0 >> 32 || s->cr4 & cr4_reserved)
+		return false;
+	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+		return false;
+	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
+		return false;
+	if ((s->cr4 & X86_CR4_LA57) && !pgtable_l5_enabled())
+		return false;
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		/* Long mode: PAE paging with LMA set. */
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+			return false;
+	} else if ((s->efer & EFER_LMA) || s->cs.l) {
+		return false;
+	}
+	return true;
+}
+
+static int kvm_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *s)
+{
+	const struct kvm_x86_ops *ops = kvm_x86_ops;
+	u64 efer_valid = EFER_SCE | EFER_LME | EFER_LMA | EFER_NX;
+
+	if (!kvm_is_valid_sregs(s) || (s->efer & ~efer_valid))
+		return -EINVAL;
+
+	vcpu->arch.cr0 = s->cr0;
+	vcpu->arch.cr2 = s->cr2;
+	vcpu->arch.cr3 = s->cr3;
+	vcpu->arch.cr4 = s->cr4;
+	vcpu->arch.efer = s->efer;
+	vcpu->arch.apic_base = s->apic_base;
+	ops->set_dtable(vcpu, &s->idt, true);
+	ops->set_dtable(vcpu, &s->gdt, false);
+	ops->set_segment(vcpu, &s->cs, VCPU_SREG_CS);
+	ops->set_segment(vcpu, &s->ds, VCPU_SREG_DS);
+	ops->set_segment(vcpu, &s->es, VCPU_SREG_ES);
+	ops->set_segment(vcpu, &s->fs, VCPU_SREG_FS);
+	ops->set_segment(vcpu, &s->gs, VCPU_SREG_GS);
+	ops->set_segment(vcpu, &s->ss, VCPU_SREG_SS);
+	ops->set_segment(vcpu, &s->tr, VCPU_SREG_TR);
+	ops->set_segment(vcpu, &s->ldt, VCPU_SREG_LDTR);
+	vcpu->arch.exception.pending = false;
+	return 0;
+}
+
+/*
+ * The legacy FXSAVE image is the start of the guest's xstate buffer.  The
+ * guest FPU is not loaded outside KVM_RUN, so the buffer is current.
+ */
+static struct fxregs_state *kvm_guest_fxsave(struct kvm_vcpu *vcpu)
+{
+	return &vcpu->arch.guest_fpu.fpstate->regs.fxsave;
+}
+
+static void kvm_get_fpu(struct kvm_vcpu *vcpu, struct kvm_fpu *fpu)
+{
+	struct fxregs_state *fx = kvm_guest_fxsave(vcpu);
+
+	memset(fpu, 0, sizeof(*fpu));
+	memcpy(fpu->fpr, fx->st_space, sizeof(fpu->fpr));
+	fpu->fcw = fx->cwd;
+	fpu->fsw = fx->swd;
+	fpu->ftwx = fx->twd;
+	fpu->last_opcode = fx->fop;
+	fpu->last_ip = fx->rip;
+	fpu->last_dp = fx->rdp;
+	memcpy(fpu->xmm, fx->xmm_space, sizeof(fpu->xmm));
+	fpu->mxcsr = fx->mxcsr;
+}
+
+static int kvm_set_fpu(struct kvm_vcpu *vcpu, const struct kvm_fpu *fpu)
+{
+	struct fpstate *fps = vcpu->arch.guest_fpu.fpstate;
+	struct fxregs_state *fx = kvm_guest_fxsave(vcpu);
+
+	/* A reserved MXCSR bit would make FXRSTOR/XRSTOR fault. */
+	if (fpu->mxcsr & ~mxcsr_feature_mask)
+		return -EINVAL;
+	memcpy(fx->st_space, fpu->fpr, sizeof(fpu->fpr));
+	fx->cwd = fpu->fcw;
+	fx->swd = fpu->fsw;
+	fx->twd = fpu->ftwx;
+	fx->fop = fpu->last_opcode;
+	fx->rip = fpu->last_ip;
+	fx->rdp = fpu->last_dp;
+	memcpy(fx->xmm_space, fpu->xmm, sizeof(fpu->xmm));
+	fx->mxcsr = fpu->mxcsr;
+	/* XRSTOR loads the legacy area only if its XSTATE_BV bits say so. */
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		fps->regs.xsave.header.xfeatures |= XFEATURE_MASK_FPSSE;
+	return 0;
+}
+
+/* Copy-out and copy-in around a state getter/setter. */
+static long kvm_ioctl_get(struct kvm_vcpu *vcpu, void __user *argp,
+			  size_t size, void (*get)(struct kvm_vcpu *, void *))
+{
+	void *v = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	long r;
+
+	if (!v)
+		return -ENOMEM;
+	get(vcpu, v);
+	r = copy_to_user(argp, v, size) ? -EFAULT : 0;
+	kfree(v);
+	return r;
+}
+
+static long kvm_ioctl_set(struct kvm_vcpu *vcpu, void __user *argp,
+			  size_t size, int (*set)(struct kvm_vcpu *, const void *))
+{
+	void *v = memdup_user(argp, size);
+	long r;
+
+	if (IS_ERR(v))
+		return PTR_ERR(v);
+	r = set(vcpu, v);
+	kfree(v);
+	return r;
+}
+
+static void kvm_get_regs_v(struct kvm_vcpu *vcpu, void *v)
+{
+	kvm_get_regs(vcpu, v);
+}
+
+static int kvm_set_regs_v(struct kvm_vcpu *vcpu, const void *v)
+{
+	kvm_set_regs(vcpu, v);
+	return 0;
+}
+
+static void kvm_get_sregs_v(struct kvm_vcpu *vcpu, void *v)
+{
+	kvm_get_sregs(vcpu, v);
+}
+
+static int kvm_set_sregs_v(struct kvm_vcpu *vcpu, const void *v)
+{
+	return kvm_set_sregs(vcpu, v);
+}
+
+static void kvm_get_fpu_v(struct kvm_vcpu *vcpu, void *v)
+{
+	kvm_get_fpu(vcpu, v);
+}
+
+static int kvm_set_fpu_v(struct kvm_vcpu *vcpu, const void *v)
+{
+	return kvm_set_fpu(vcpu, v);
+}
+
+long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
+			 unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (ioctl) {
+	case KVM_GET_REGS:
+		return kvm_ioctl_get(vcpu, argp, sizeof(struct kvm_regs),
+				     kvm_get_regs_v);
+	case KVM_SET_REGS:
+		return kvm_ioctl_set(vcpu, argp, sizeof(struct kvm_regs),
+				     kvm_set_regs_v);
+	case KVM_GET_SREGS:
+		return kvm_ioctl_get(vcpu, argp, sizeof(struct kvm_sregs),
+				     kvm_get_sregs_v);
+	case KVM_SET_SREGS:
+		return kvm_ioctl_set(vcpu, argp, sizeof(struct kvm_sregs),
+				     kvm_set_sregs_v);
+	case KVM_GET_FPU:
+		return kvm_ioctl_get(vcpu, argp, sizeof(struct kvm_fpu),
+				     kvm_get_fpu_v);
+	case KVM_SET_FPU:
+		return kvm_ioctl_set(vcpu, argp, sizeof(struct kvm_fpu),
+				     kvm_set_fpu_v);
+	default:
+		return -ENOTTY;
+	}
 }

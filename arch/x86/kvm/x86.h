@@ -1,13 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The x86 vendor backend interface.  One instance per backend (SVM, later
- * VMX), filled with designated initializers, chosen once at module load.
+ * The x86 layer's internal interface: the vendor backend ops table, and the
+ * helpers backends call from their exit handlers.
  */
 #ifndef KESTREL_ARCH_X86_KVM_X86_H
 #define KESTREL_ARCH_X86_KVM_X86_H
 
+#include <linux/kvm.h>
 #include <linux/types.h>
 
+#include <kestrel/kvm_host.h>
+
+/* Segment register indices, as KVM numbers them. */
+enum kvm_sreg {
+	VCPU_SREG_ES,
+	VCPU_SREG_CS,
+	VCPU_SREG_SS,
+	VCPU_SREG_DS,
+	VCPU_SREG_FS,
+	VCPU_SREG_GS,
+	VCPU_SREG_TR,
+	VCPU_SREG_LDTR,
+};
+
+/*
+ * One instance per backend (SVM, later VMX), filled with designated
+ * initializers and chosen once at module load.
+ */
 struct kvm_x86_ops {
 	const char *name;
 
@@ -17,12 +36,79 @@ struct kvm_x86_ops {
 	 */
 	int (*hardware_setup)(void);
 	void (*hardware_unsetup)(void);
-
 	/* Turn virtualization on/off on the calling CPU. */
 	int (*hardware_enable)(void);
 	void (*hardware_disable)(void);
+
+	/* The backend's vCPU embeds struct kvm_vcpu; see kvm_arch_vcpu_*. */
+	struct kvm_vcpu *(*vcpu_alloc)(void);
+	void (*vcpu_free)(struct kvm_vcpu *vcpu);
+	int (*vcpu_create)(struct kvm_vcpu *vcpu);
+	void (*vcpu_destroy)(struct kvm_vcpu *vcpu);
+	void (*vcpu_load)(struct kvm_vcpu *vcpu, int cpu);
+	void (*vcpu_put)(struct kvm_vcpu *vcpu);
+
+	/* State not kept in struct kvm_vcpu_arch. */
+	void (*get_segment)(struct kvm_vcpu *vcpu, struct kvm_segment *var,
+			    int seg);
+	void (*set_segment)(struct kvm_vcpu *vcpu,
+			    const struct kvm_segment *var, int seg);
+	void (*get_dtable)(struct kvm_vcpu *vcpu, struct kvm_dtable *dt,
+			   bool idt);
+	void (*set_dtable)(struct kvm_vcpu *vcpu, const struct kvm_dtable *dt,
+			   bool idt);
+
+	/*
+	 * Enter the guest once, with interrupts off; the registers in
+	 * struct kvm_vcpu_arch are current before and after.
+	 */
+	void (*vcpu_run)(struct kvm_vcpu *vcpu, bool flush_tlb);
+	/* Handle the exit: 1 to re-enter, 0 to return to userspace, <0 error. */
+	int (*handle_exit)(struct kvm_vcpu *vcpu);
+	/* Move RIP past the instruction that exited. */
+	int (*skip_emulated_instruction)(struct kvm_vcpu *vcpu);
 };
 
 extern const struct kvm_x86_ops svm_x86_ops;
+extern const struct kvm_x86_ops *kvm_x86_ops;
+
+static inline unsigned long kvm_reg_read(struct kvm_vcpu *vcpu, int reg)
+{
+	return vcpu->arch.regs[reg];
+}
+
+static inline void kvm_reg_write(struct kvm_vcpu *vcpu, int reg,
+				 unsigned long val)
+{
+	vcpu->arch.regs[reg] = val;
+}
+
+static inline bool is_long_mode(struct kvm_vcpu *vcpu)
+{
+	return vcpu->arch.efer & EFER_LMA;
+}
+
+/* Helpers for exit handlers (x86.c). */
+void kvm_queue_exception(struct kvm_vcpu *vcpu, u8 vector);
+void kvm_queue_exception_e(struct kvm_vcpu *vcpu, u8 vector, u32 error_code);
+int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
+int kvm_emulate_halt(struct kvm_vcpu *vcpu);
+int kvm_emulate_pio(struct kvm_vcpu *vcpu, u16 port, int size, bool in,
+		    bool string, bool rep, unsigned long next_rip);
+int kvm_emulate_mmio(struct kvm_vcpu *vcpu, gpa_t gpa);
+int kvm_internal_error(struct kvm_vcpu *vcpu, u32 suberror, u64 data0,
+		       u64 data1);
+int kvm_fetch_guest_insn(struct kvm_vcpu *vcpu, u8 *buf, unsigned int len);
+int kvm_guest_insn_len(struct kvm_vcpu *vcpu);
+int kvm_emulate_msr(struct kvm_vcpu *vcpu, bool write);
+int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu);
+void kvm_vcpu_reset(struct kvm_vcpu *vcpu);
+
+/* mmu/mmu.c */
+int kvm_mmu_init_vm(struct kvm *kvm);
+void kvm_mmu_destroy_vm(struct kvm *kvm);
+hpa_t kvm_mmu_root_hpa(struct kvm *kvm);
+void kvm_mmu_free_cache(struct kvm_vcpu *vcpu);
+int kvm_tdp_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa, bool write);
 
 #endif /* KESTREL_ARCH_X86_KVM_X86_H */

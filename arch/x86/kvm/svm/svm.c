@@ -9,19 +9,33 @@
 
 #include <linux/errno.h>
 #include <linux/gfp.h>
+#include <linux/kvm.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
+#include <linux/slab.h>
 #include <asm/cpufeature.h>
+#include <asm/debugreg.h>
+#include <asm/desc_defs.h>
 #include <asm/io.h>
 #include <asm/msr.h>
 #include <asm/pgtable.h>
 #include <asm/svm.h>
+#include <asm/traps.h>
 
 #include "../x86.h"
 
 /* CPUID Fn8000_000A: SVM revision (EAX), number of ASIDs (EBX), features. */
 #define SVM_CPUID_LEAF 0x8000000a
+
+/* Power-up values: SDM vol. 3B, 18.2.3-18.2.4 (DR6, DR7); vol. 3A, 11.12.4 (PAT). */
+#define DR6_RESET		0xffff0ff0ULL
+#define DR7_RESET		0x400ULL
+#define PAT_RESET		0x0007040600070406ULL
+
+/* I/O and MSR permission maps: 12 KiB and 8 KiB (APM 15.10.1, 15.11). */
+#define IOPM_ORDER	2
+#define MSRPM_ORDER	1
 
 struct svm_cpu_data {
 	/*
@@ -29,11 +43,47 @@ struct svm_cpu_data {
 	 * VM_HSAVE_PA points at (APM 15.30.4 "VM_HSAVE_PA MSR").
 	 */
 	struct page *hsave;
+	/* The host's VMSAVE state (FS/GS/TR/LDTR, syscall MSRs), per entry. */
+	struct page *host_vmsave;
+	/* ASIDs are handed out per CPU; a new generation flushes them all. */
+	u64 asid_generation;
+	u32 next_asid;
 };
 
 static DEFINE_PER_CPU(struct svm_cpu_data, svm_cpu_data);
 
 static unsigned int svm_nr_asids;
+static struct page *svm_iopm, *svm_msrpm;
+
+struct vcpu_svm {
+	struct kvm_vcpu vcpu;
+	struct vmcb *vmcb;
+	unsigned long vmcb_pa;
+	u32 asid;
+	u64 asid_generation;
+	int last_cpu;
+	/* An event whose delivery an exit interrupted, to deliver again. */
+	u32 reinject;
+	u32 reinject_err;
+};
+
+static inline void clgi(void)
+{
+	asm volatile ("clgi" ::: "memory");
+}
+
+static inline void stgi(void)
+{
+	asm volatile ("stgi" ::: "memory");
+}
+
+static struct vcpu_svm *to_svm(struct kvm_vcpu *vcpu)
+{
+	return container_of(vcpu, struct vcpu_svm, vcpu);
+}
+
+void __svm_vcpu_run(unsigned long vmcb_pa, unsigned long *regs,
+		    unsigned long host_vmsave_pa);
 
 static const char *yes_no(bool b)
 {
@@ -70,7 +120,10 @@ static void svm_free_cpu_data(void)
 
 		if (sd->hsave)
 			__free_page(sd->hsave);
+		if (sd->host_vmsave)
+			__free_page(sd->host_vmsave);
 		sd->hsave = NULL;
+		sd->host_vmsave = NULL;
 	}
 }
 
@@ -83,12 +136,25 @@ static int svm_alloc_cpu_data(void)
 
 		sd->hsave = alloc_pages_node(cpu_to_node(cpu),
 					     GFP_KERNEL | __GFP_ZERO, 0);
-		if (!sd->hsave) {
+		sd->host_vmsave = alloc_pages_node(cpu_to_node(cpu),
+						   GFP_KERNEL | __GFP_ZERO, 0);
+		if (!sd->hsave || !sd->host_vmsave) {
 			svm_free_cpu_data();
 			return -ENOMEM;
 		}
 	}
 	return 0;
+}
+
+static void svm_hardware_unsetup(void)
+{
+	if (svm_iopm)
+		__free_pages(svm_iopm, IOPM_ORDER);
+	if (svm_msrpm)
+		__free_pages(svm_msrpm, MSRPM_ORDER);
+	svm_iopm = NULL;
+	svm_msrpm = NULL;
+	svm_free_cpu_data();
 }
 
 static int svm_hardware_setup(void)
@@ -110,6 +176,15 @@ static int svm_hardware_setup(void)
 	r = svm_alloc_cpu_data();
 	if (r)
 		return r;
+	/* Every port and every MSR intercepted: all bits set. */
+	svm_iopm = alloc_pages(GFP_KERNEL, IOPM_ORDER);
+	svm_msrpm = alloc_pages(GFP_KERNEL, MSRPM_ORDER);
+	if (!svm_iopm || !svm_msrpm) {
+		svm_hardware_unsetup();
+		return -ENOMEM;
+	}
+	memset(page_address(svm_iopm), 0xff, PAGE_SIZE << IOPM_ORDER);
+	memset(page_address(svm_msrpm), 0xff, PAGE_SIZE << MSRPM_ORDER);
 
 	svm_nr_asids = cpuid_ebx(SVM_CPUID_LEAF);
 	pr_info("SVM backend: NPT %d-level, %u ASIDs, NRIPS %s, decode assists %s, flush-by-ASID %s, VMCB clean bits %s, vGIF %s\n",
@@ -120,11 +195,6 @@ static int svm_hardware_setup(void)
 		yes_no(boot_cpu_has(X86_FEATURE_VMCBCLEAN)),
 		yes_no(boot_cpu_has(X86_FEATURE_VGIF)));
 	return 0;
-}
-
-static void svm_hardware_unsetup(void)
-{
-	svm_free_cpu_data();
 }
 
 static int svm_hardware_enable(void)
@@ -145,6 +215,9 @@ static int svm_hardware_enable(void)
 		return -EIO;
 	}
 	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(sd->hsave));
+	/* Start a fresh ASID generation: this CPU's TLB is unknown. */
+	sd->asid_generation++;
+	sd->next_asid = svm_nr_asids;
 	return 0;
 }
 
@@ -161,10 +234,521 @@ static void svm_hardware_disable(void)
 	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
 }
 
+/*
+ * vCPUs and the VMCB
+ */
+
+static void svm_set_intercept(struct vmcb_control_area *c, int bit)
+{
+	__set_bit(bit, (unsigned long *)c->intercepts);
+}
+
+static void svm_init_seg(struct vmcb_seg *seg, u16 attrib)
+{
+	seg->selector = 0;
+	seg->attrib = SVM_SELECTOR_P_MASK | attrib;
+	seg->limit = 0xffff;
+	seg->base = 0;
+}
+
+/* The guest state after RESET (APM vol. 2, 14.1.3, table 14-1). */
+static void svm_init_save_area(struct vmcb_save_area *save)
+{
+	svm_init_seg(&save->es, SVM_SELECTOR_S_MASK | SVM_SELECTOR_WRITE_MASK);
+	save->ds = save->es;
+	save->ss = save->es;
+	save->fs = save->es;
+	save->gs = save->es;
+	svm_init_seg(&save->cs, SVM_SELECTOR_S_MASK | SVM_SELECTOR_CODE_MASK |
+		     SVM_SELECTOR_READ_MASK);
+	save->cs.selector = 0xf000;
+	save->cs.base = 0xffff0000;
+	svm_init_seg(&save->ldtr, DESC_LDT);
+	svm_init_seg(&save->tr, DESC_TSS | 2);		/* busy 32-bit TSS */
+	save->gdtr.limit = 0xffff;
+	save->idtr.limit = 0xffff;
+	save->dr6 = DR6_RESET;
+	save->dr7 = DR7_RESET;
+	save->g_pat = PAT_RESET;
+	save->cpl = 0;
+}
+
+/*
+ * What the guest may not do without us: everything that would reach the
+ * host (I/O, MSRs, SVM instructions, cache flushes, XCR0, debug registers
+ * that VMRUN does not switch), and the exceptions that could otherwise
+ * loop forever inside the CPU (#DB, #AC: CVE-2015-8104, CVE-2015-5307).
+ */
+static void svm_init_control(struct vcpu_svm *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	static const int intercepts[] = {
+		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
+		INTERCEPT_DR3_READ, INTERCEPT_DR0_WRITE, INTERCEPT_DR1_WRITE,
+		INTERCEPT_DR2_WRITE, INTERCEPT_DR3_WRITE,
+		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_DB,
+		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_AC,
+		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_MC,
+		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
+		INTERCEPT_INVD, INTERCEPT_HLT, INTERCEPT_INVLPGA,
+		INTERCEPT_IOIO_PROT, INTERCEPT_MSR_PROT, INTERCEPT_TASK_SWITCH,
+		INTERCEPT_SHUTDOWN, INTERCEPT_RDPMC, INTERCEPT_VMRUN,
+		INTERCEPT_VMMCALL, INTERCEPT_VMLOAD, INTERCEPT_VMSAVE,
+		INTERCEPT_STGI, INTERCEPT_CLGI, INTERCEPT_SKINIT,
+		INTERCEPT_WBINVD, INTERCEPT_MONITOR, INTERCEPT_MWAIT,
+		INTERCEPT_XSETBV, INTERCEPT_RDPRU,
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
+		svm_set_intercept(c, intercepts[i]);
+	c->iopm_base_pa = page_to_phys(svm_iopm);
+	c->msrpm_base_pa = page_to_phys(svm_msrpm);
+	/* Guest RFLAGS.IF masks only virtual interrupts (APM 15.21.1). */
+	c->int_ctl = V_INTR_MASKING_MASK;
+	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	c->nested_cr3 = kvm_mmu_root_hpa(svm->vcpu.kvm);
+}
+
+static void svm_init_vmcb(struct vcpu_svm *svm)
+{
+	clear_page(svm->vmcb);
+	svm_init_control(svm);
+	svm_init_save_area(&svm->vmcb->save);
+	svm->reinject = 0;
+}
+
+static struct kvm_vcpu *svm_vcpu_alloc(void)
+{
+	struct vcpu_svm *svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+
+	return svm ? &svm->vcpu : NULL;
+}
+
+static void svm_vcpu_free(struct kvm_vcpu *vcpu)
+{
+	kfree(to_svm(vcpu));
+}
+
+static int svm_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+
+	if (!page)
+		return -ENOMEM;
+	svm->vmcb = page_address(page);
+	svm->vmcb_pa = page_to_phys(page);
+	svm->last_cpu = -1;
+	svm_init_vmcb(svm);
+	return 0;
+}
+
+static void svm_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+
+	free_page((unsigned long)svm->vmcb);
+	kfree(svm);
+}
+
+/* ASIDs are picked at entry, with interrupts off; nothing to do here. */
+static void svm_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+{
+}
+
+static void svm_vcpu_put(struct kvm_vcpu *vcpu)
+{
+}
+
+static struct vmcb_seg *svm_seg(struct vcpu_svm *svm, int seg)
+{
+	struct vmcb_save_area *save = &svm->vmcb->save;
+
+	switch (seg) {
+	case VCPU_SREG_CS: return &save->cs;
+	case VCPU_SREG_DS: return &save->ds;
+	case VCPU_SREG_ES: return &save->es;
+	case VCPU_SREG_FS: return &save->fs;
+	case VCPU_SREG_GS: return &save->gs;
+	case VCPU_SREG_SS: return &save->ss;
+	case VCPU_SREG_TR: return &save->tr;
+	default: return &save->ldtr;
+	}
+}
+
+/* The VMCB keeps descriptor attributes packed (APM 15.5.1, figure 15-4). */
+static void svm_get_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var,
+			    int seg)
+{
+	struct vmcb_seg *s = svm_seg(to_svm(vcpu), seg);
+
+	memset(var, 0, sizeof(*var));
+	var->base = s->base;
+	var->limit = s->limit;
+	var->selector = s->selector;
+	var->type = s->attrib & SVM_SELECTOR_TYPE_MASK;
+	var->s = !!(s->attrib & SVM_SELECTOR_S_MASK);
+	var->dpl = (s->attrib >> SVM_SELECTOR_DPL_SHIFT) & 3;
+	var->present = !!(s->attrib & SVM_SELECTOR_P_MASK);
+	var->avl = !!(s->attrib & SVM_SELECTOR_AVL_MASK);
+	var->l = !!(s->attrib & SVM_SELECTOR_L_MASK);
+	var->db = !!(s->attrib & SVM_SELECTOR_DB_MASK);
+	var->g = !!(s->attrib & SVM_SELECTOR_G_MASK);
+	var->unusable = !var->present;
+}
+
+static void svm_set_segment(struct kvm_vcpu *vcpu,
+			    const struct kvm_segment *var, int seg)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct vmcb_seg *s = svm_seg(svm, seg);
+
+	s->base = var->base;
+	s->limit = var->limit;
+	s->selector = var->selector;
+	s->attrib = 0;
+	if (!var->unusable)
+		s->attrib = (var->type & SVM_SELECTOR_TYPE_MASK) |
+			    (var->s << SVM_SELECTOR_S_SHIFT) |
+			    ((var->dpl & 3) << SVM_SELECTOR_DPL_SHIFT) |
+			    (var->present << SVM_SELECTOR_P_SHIFT) |
+			    (var->avl << SVM_SELECTOR_AVL_SHIFT) |
+			    (var->l << SVM_SELECTOR_L_SHIFT) |
+			    (var->db << SVM_SELECTOR_DB_SHIFT) |
+			    (var->g << SVM_SELECTOR_G_SHIFT);
+	/* The VMCB's CPL field is the guest's CPL: SS.DPL (APM 15.5.1). */
+	if (seg == VCPU_SREG_SS)
+		svm->vmcb->save.cpl = var->dpl & 3;
+}
+
+static void svm_get_dtable(struct kvm_vcpu *vcpu, struct kvm_dtable *dt,
+			   bool idt)
+{
+	struct vmcb_save_area *save = &to_svm(vcpu)->vmcb->save;
+	struct vmcb_seg *s = idt ? &save->idtr : &save->gdtr;
+
+	memset(dt, 0, sizeof(*dt));
+	dt->base = s->base;
+	dt->limit = s->limit;
+}
+
+static void svm_set_dtable(struct kvm_vcpu *vcpu, const struct kvm_dtable *dt,
+			   bool idt)
+{
+	struct vmcb_save_area *save = &to_svm(vcpu)->vmcb->save;
+	struct vmcb_seg *s = idt ? &save->idtr : &save->gdtr;
+
+	s->base = dt->base;
+	s->limit = dt->limit;
+}
+
+/*
+ * Entry and exit
+ */
+
+static void svm_new_asid(struct vcpu_svm *svm, struct svm_cpu_data *sd)
+{
+	if (sd->next_asid >= svm_nr_asids) {
+		sd->asid_generation++;
+		sd->next_asid = 1;	/* ASID 0 is the host's */
+		svm->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+	}
+	svm->asid = sd->next_asid++;
+	svm->asid_generation = sd->asid_generation;
+}
+
+static void svm_load_guest_regs(struct vcpu_svm *svm)
+{
+	struct kvm_vcpu_arch *a = &svm->vcpu.arch;
+	struct vmcb_save_area *save = &svm->vmcb->save;
+
+	save->rax = a->regs[VCPU_REGS_RAX];
+	save->rsp = a->regs[VCPU_REGS_RSP];
+	save->rip = a->rip;
+	save->rflags = a->rflags;
+	save->cr0 = a->cr0;
+	save->cr2 = a->cr2;
+	save->cr3 = a->cr3;
+	save->cr4 = a->cr4;
+	/* VMRUN refuses a guest without EFER.SVME (APM 15.5.1). */
+	save->efer = a->efer | EFER_SVME;
+}
+
+static void svm_save_guest_regs(struct vcpu_svm *svm)
+{
+	struct kvm_vcpu_arch *a = &svm->vcpu.arch;
+	struct vmcb_save_area *save = &svm->vmcb->save;
+
+	a->regs[VCPU_REGS_RAX] = save->rax;
+	a->regs[VCPU_REGS_RSP] = save->rsp;
+	a->rip = save->rip;
+	a->rflags = save->rflags;
+	a->cr0 = save->cr0;
+	a->cr2 = save->cr2;
+	a->cr3 = save->cr3;
+	a->cr4 = save->cr4;
+	a->efer = save->efer & ~EFER_SVME;
+}
+
+/* An interrupted delivery first, else a queued exception (APM 15.20). */
+static void svm_inject_event(struct vcpu_svm *svm)
+{
+	struct kvm_queued_exception *e = &svm->vcpu.arch.exception;
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	c->event_inj = 0;
+	if (svm->reinject) {
+		c->event_inj = svm->reinject;
+		c->event_inj_err = svm->reinject_err;
+		svm->reinject = 0;
+	} else if (e->pending) {
+		c->event_inj = e->vector | SVM_EVTINJ_TYPE_EXEPT |
+			       SVM_EVTINJ_VALID |
+			       (e->has_error_code ? SVM_EVTINJ_VALID_ERR : 0);
+		c->event_inj_err = e->error_code;
+		e->pending = false;
+	}
+}
+
+static void svm_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
+{
+	struct svm_cpu_data *sd = this_cpu_ptr(&svm_cpu_data);
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	int cpu = smp_processor_id();
+
+	if (svm->last_cpu != cpu || svm->asid_generation != sd->asid_generation)
+		svm_new_asid(svm, sd);
+	svm->last_cpu = cpu;
+	c->asid = svm->asid;
+	/* No flush-by-ASID in every CPU: flushing all is always right. */
+	if (flush_tlb)
+		c->tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+	svm_load_guest_regs(svm);
+	svm_inject_event(svm);
+	c->clean = 0;
+
+	clgi();
+	__svm_vcpu_run(svm->vmcb_pa, vcpu->arch.regs,
+		       page_to_phys(sd->host_vmsave));
+	stgi();
+
+	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	svm_save_guest_regs(svm);
+}
+
+/* Move past the intercepted instruction: NRIP if the CPU saves it. */
+static int svm_skip_emulated_instruction(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	u64 next_rip = svm->vmcb->control.next_rip;
+
+	if (boot_cpu_has(X86_FEATURE_NRIPS) && next_rip) {
+		vcpu->arch.rip = next_rip;
+	} else {
+		int len = kvm_guest_insn_len(vcpu);
+
+		if (len < 0)
+			return kvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+						  vcpu->arch.rip, 0);
+		vcpu->arch.rip += len;
+	}
+	svm->vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+	return 1;
+}
+
+static int svm_exit_ignore(struct vcpu_svm *svm)
+{
+	return 1;
+}
+
+static int svm_exit_skip(struct vcpu_svm *svm)
+{
+	return svm_skip_emulated_instruction(&svm->vcpu);
+}
+
+static int svm_exit_ud(struct vcpu_svm *svm)
+{
+	kvm_queue_exception(&svm->vcpu, X86_TRAP_UD);
+	return 1;
+}
+
+static int svm_exit_gp(struct vcpu_svm *svm)
+{
+	kvm_queue_exception_e(&svm->vcpu, X86_TRAP_GP, 0);
+	return 1;
+}
+
+/* Intercepted only so that they cannot loop in the CPU: reflect them. */
+static int svm_exit_db(struct vcpu_svm *svm)
+{
+	kvm_queue_exception(&svm->vcpu, X86_TRAP_DB);
+	return 1;
+}
+
+static int svm_exit_ac(struct vcpu_svm *svm)
+{
+	kvm_queue_exception_e(&svm->vcpu, X86_TRAP_AC, 0);
+	return 1;
+}
+
+/* A machine check in the guest belongs to the host's handler. */
+static int svm_exit_mc(struct vcpu_svm *svm)
+{
+	asm volatile ("int $0x12");
+	return 1;
+}
+
+static int svm_exit_cpuid(struct vcpu_svm *svm)
+{
+	return kvm_emulate_cpuid(&svm->vcpu);
+}
+
+static int svm_exit_hlt(struct vcpu_svm *svm)
+{
+	return kvm_emulate_halt(&svm->vcpu);
+}
+
+/* EXITINFO1 of an IOIO intercept (APM 15.10.2, figure 15-2). */
+static int svm_exit_ioio(struct vcpu_svm *svm)
+{
+	u64 info = svm->vmcb->control.exit_info_1;
+
+	return kvm_emulate_pio(&svm->vcpu, info >> 16,
+			       (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT,
+			       info & SVM_IOIO_TYPE_MASK, info & SVM_IOIO_STR_MASK,
+			       info & SVM_IOIO_REP_MASK,
+			       svm->vmcb->control.exit_info_2);
+}
+
+static int svm_exit_msr(struct vcpu_svm *svm)
+{
+	return kvm_emulate_msr(&svm->vcpu, svm->vmcb->control.exit_info_1);
+}
+
+static int svm_exit_dr(struct vcpu_svm *svm)
+{
+	return kvm_emulate_mov_dr(&svm->vcpu);
+}
+
+/* The VMCB is undefined after a shutdown (APM 15.12): start afresh. */
+static int svm_exit_shutdown(struct vcpu_svm *svm)
+{
+	svm_init_vmcb(svm);
+	kvm_vcpu_reset(&svm->vcpu);
+	svm->vcpu.run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+static int svm_exit_task_switch(struct vcpu_svm *svm)
+{
+	return kvm_internal_error(&svm->vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				  SVM_EXIT_TASK_SWITCH, 0);
+}
+
+/* EXITINFO1: #PF-style error code; EXITINFO2: the guest-physical address. */
+static int svm_exit_npf(struct vcpu_svm *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	return kvm_tdp_page_fault(&svm->vcpu, c->exit_info_2,
+				  c->exit_info_1 & X86_PF_WRITE);
+}
+
+static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3]	= svm_exit_dr,
+	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3]	= svm_exit_dr,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB]		= svm_exit_db,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC]		= svm_exit_ac,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_MC]		= svm_exit_mc,
+	[SVM_EXIT_INTR]					= svm_exit_ignore,
+	[SVM_EXIT_NMI]					= svm_exit_ignore,
+	[SVM_EXIT_SMI]					= svm_exit_ignore,
+	[SVM_EXIT_RDPMC]				= svm_exit_gp,
+	[SVM_EXIT_CPUID]				= svm_exit_cpuid,
+	[SVM_EXIT_INVD]					= svm_exit_skip,
+	[SVM_EXIT_HLT]					= svm_exit_hlt,
+	[SVM_EXIT_INVLPGA]				= svm_exit_ud,
+	[SVM_EXIT_IOIO]					= svm_exit_ioio,
+	[SVM_EXIT_MSR]					= svm_exit_msr,
+	[SVM_EXIT_TASK_SWITCH]				= svm_exit_task_switch,
+	[SVM_EXIT_SHUTDOWN]				= svm_exit_shutdown,
+	[SVM_EXIT_VMRUN]				= svm_exit_ud,
+	[SVM_EXIT_VMMCALL]				= svm_exit_ud,
+	[SVM_EXIT_VMLOAD]				= svm_exit_ud,
+	[SVM_EXIT_VMSAVE]				= svm_exit_ud,
+	[SVM_EXIT_STGI]					= svm_exit_ud,
+	[SVM_EXIT_CLGI]					= svm_exit_ud,
+	[SVM_EXIT_SKINIT]				= svm_exit_ud,
+	[SVM_EXIT_WBINVD]				= svm_exit_skip,
+	[SVM_EXIT_MONITOR]				= svm_exit_ud,
+	[SVM_EXIT_MWAIT]				= svm_exit_ud,
+	[SVM_EXIT_XSETBV]				= svm_exit_ud,
+	[SVM_EXIT_RDPRU]				= svm_exit_ud,
+	[SVM_EXIT_NPF]					= svm_exit_npf,
+};
+
+/* Keep an event whose delivery the exit interrupted (APM 15.7.2). */
+static void svm_save_interrupted_event(struct vcpu_svm *svm)
+{
+	u32 info = svm->vmcb->control.exit_int_info;
+
+	svm->reinject = 0;
+	if (!(info & SVM_EXITINTINFO_VALID))
+		return;
+	/*
+	 * A software interrupt (INTn, INT3, INTO) is simply executed again:
+	 * without NRIP save its re-injection would need the instruction's
+	 * length.
+	 */
+	if ((info & SVM_EXITINTINFO_TYPE_MASK) == SVM_EXITINTINFO_TYPE_SOFT)
+		return;
+	svm->reinject = info;
+	svm->reinject_err = svm->vmcb->control.exit_int_info_err;
+}
+
+static int svm_handle_exit(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	u32 code = svm->vmcb->control.exit_code;
+
+	svm_save_interrupted_event(svm);
+	if (code == (u32)SVM_EXIT_ERR) {
+		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		vcpu->run->fail_entry.hardware_entry_failure_reason = code;
+		vcpu->run->fail_entry.cpu = svm->last_cpu;
+		return 0;
+	}
+	if (code >= ARRAY_SIZE(svm_exit_handlers) || !svm_exit_handlers[code]) {
+		pr_warn_ratelimited("unexpected SVM exit %#x\n", code);
+		return kvm_internal_error(vcpu,
+					  KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+					  code, svm->last_cpu);
+	}
+	return svm_exit_handlers[code](svm);
+}
+
 const struct kvm_x86_ops svm_x86_ops = {
 	.name			= "svm",
 	.hardware_setup		= svm_hardware_setup,
 	.hardware_unsetup	= svm_hardware_unsetup,
 	.hardware_enable	= svm_hardware_enable,
 	.hardware_disable	= svm_hardware_disable,
+
+	.vcpu_alloc		= svm_vcpu_alloc,
+	.vcpu_free		= svm_vcpu_free,
+	.vcpu_create		= svm_vcpu_create,
+	.vcpu_destroy		= svm_vcpu_destroy,
+	.vcpu_load		= svm_vcpu_load,
+	.vcpu_put		= svm_vcpu_put,
+
+	.get_segment		= svm_get_segment,
+	.set_segment		= svm_set_segment,
+	.get_dtable		= svm_get_dtable,
+	.set_dtable		= svm_set_dtable,
+
+	.vcpu_run		= svm_vcpu_run,
+	.handle_exit		= svm_handle_exit,
+	.skip_emulated_instruction = svm_skip_emulated_instruction,
 };

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The x86 parts of a VM and a vCPU that the generic core embeds.  Vendor
+ * state (VMCB, VMCS) lives in the backend's own structure around the vCPU.
+ */
+#ifndef KESTREL_KVM_ARCH_H
+#define KESTREL_KVM_ARCH_H
+
+#include <linux/types.h>
+#include <asm/fpu/types.h>
+#include <asm/kvm_vcpu_regs.h>
+
+struct kvm_vcpu;
+
+enum kvm_reg {
+	VCPU_REGS_RAX = __VCPU_REGS_RAX,
+	VCPU_REGS_RCX = __VCPU_REGS_RCX,
+	VCPU_REGS_RDX = __VCPU_REGS_RDX,
+	VCPU_REGS_RBX = __VCPU_REGS_RBX,
+	VCPU_REGS_RSP = __VCPU_REGS_RSP,
+	VCPU_REGS_RBP = __VCPU_REGS_RBP,
+	VCPU_REGS_RSI = __VCPU_REGS_RSI,
+	VCPU_REGS_RDI = __VCPU_REGS_RDI,
+	VCPU_REGS_R8 = __VCPU_REGS_R8,
+	VCPU_REGS_R9 = __VCPU_REGS_R9,
+	VCPU_REGS_R10 = __VCPU_REGS_R10,
+	VCPU_REGS_R11 = __VCPU_REGS_R11,
+	VCPU_REGS_R12 = __VCPU_REGS_R12,
+	VCPU_REGS_R13 = __VCPU_REGS_R13,
+	VCPU_REGS_R14 = __VCPU_REGS_R14,
+	VCPU_REGS_R15 = __VCPU_REGS_R15,
+	NR_VCPU_REGS
+};
+
+struct kvm_arch {
+	/* Root of the nested (NPT) / extended (EPT) page tables. */
+	struct page *tdp_root;
+	int tdp_levels;
+};
+
+/* A guest instruction that needs userspace to finish: KVM_EXIT_IO/MMIO. */
+struct kvm_pio_request {
+	u16 port;
+	u8 size;			/* 1, 2, 4 */
+	bool in;
+	u32 count;			/* iterations in the PIO page */
+	unsigned long next_rip;
+};
+
+struct kvm_mmio_request {
+	u64 gpa;
+	u8 len;
+	bool is_write;
+	bool completed;			/* data holds userspace's answer */
+	u8 data[8];
+};
+
+/* INS/OUTS in progress: see exits.c. */
+struct kvm_string_pio {
+	u64 base;			/* segment base */
+	int index;			/* VCPU_REGS_RSI or VCPU_REGS_RDI */
+	u64 mask;			/* address-size mask */
+	u32 n;				/* elements this exit */
+	bool rep;
+	bool la32;			/* linear addresses wrap at 4 GiB */
+};
+
+/* Pages the nested page tables may need in one fault. */
+struct kvm_mmu_memory_cache {
+	int nobjs;
+	void *objects[8];
+};
+
+struct kvm_queued_exception {
+	bool pending;
+	u8 vector;
+	bool has_error_code;
+	u32 error_code;
+};
+
+struct kvm_vcpu_arch {
+	/*
+	 * The guest's registers while outside guest mode; the backend moves
+	 * them to and from its own structures around each entry.
+	 */
+	unsigned long regs[NR_VCPU_REGS];
+	unsigned long rip;
+	unsigned long rflags;
+	unsigned long cr0, cr2, cr3, cr4;
+	u64 efer;
+	u64 apic_base;
+	unsigned long db[4];		/* DR0-DR3, see kvm_emulate_mov_dr() */
+
+	struct fpu_guest guest_fpu;
+	long tlb_flush_gen;		/* the VM generation last flushed */
+
+	/* Run on the next KVM_RUN before anything else; 1: go on. */
+	int (*complete_userspace_io)(struct kvm_vcpu *vcpu);
+	struct kvm_pio_request pio;
+	struct kvm_string_pio string_pio;
+	struct kvm_mmio_request mmio;
+	struct kvm_mmu_memory_cache mmu_cache;
+	struct kvm_queued_exception exception;
+};
+
+#endif /* KESTREL_KVM_ARCH_H */

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory slots: KVM_SET_USER_MEMORY_REGION and guest-physical lookups.
+ *
+ * Readers (the fault path, guest memory accessors) look slots up under
+ * SRCU without locks.  Writers, serialized by slots_lock, build a new set,
+ * publish it, wait for readers of the old one, then zap the guest mappings
+ * of any slot that went away or moved.
+ */
+#include <linux/kvm.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <kestrel/kvm_host.h>
+
+/* Flags KVM accepts on x86 (api.rst 4.35). */
+#define KVM_VALID_MEM_FLAGS	(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY)
+
+struct kvm_memory_slot *kvm_gfn_to_memslot(struct kvm *kvm, gfn_t gfn)
+{
+	struct kvm_memslots *slots = kvm_memslots(kvm);
+	int lo = 0, hi = slots->nr - 1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+		struct kvm_memory_slot *s = slots->sorted[mid];
+
+		if (gfn < s->base_gfn)
+			hi = mid - 1;
+		else if (gfn >= s->base_gfn + s->npages)
+			lo = mid + 1;
+		else
+			return s;
+	}
+	return NULL;
+}
+
+static int kvm_guest_copy(struct kvm *kvm, gpa_t gpa, void *data,
+			  unsigned long len, bool write)
+{
+	int idx = srcu_read_lock(&kvm->srcu);
+	int r = 0;
+
+	while (len) {
+		unsigned long off = offset_in_page(gpa);
+		unsigned long n = min(len, PAGE_SIZE - off);
+		struct kvm_memory_slot *slot;
+		void __user *hva;
+
+		slot = kvm_gfn_to_memslot(kvm, gpa >> PAGE_SHIFT);
+		if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
+			r = -EFAULT;
+			break;
+		}
+		hva = (void __user *)kvm_gfn_to_hva(slot, gpa >> PAGE_SHIFT) + off;
+		if (write ? copy_to_user(hva, data, n) : copy_from_user(data, hva, n)) {
+			r = -EFAULT;
+			break;
+		}
+		gpa += n;
+		data += n;
+		len -= n;
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+	return r;
+}
+
+int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len)
+{
+	return kvm_guest_copy(kvm, gpa, data, len, false);
+}
+
+int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data,
+		    unsigned long len)
+{
+	return kvm_guest_copy(kvm, gpa, (void *)data, len, true);
+}
+
+static bool kvm_slots_overlap(struct kvm_memslots *slots, u16 id,
+			      gfn_t base, unsigned long npages)
+{
+	int i;
+
+	for (i = 0; i < slots->nr; i++) {
+		struct kvm_memory_slot *s = slots->sorted[i];
+
+		if (s->id != id && base < s->base_gfn + s->npages &&
+		    s->base_gfn < base + npages)
+			return true;
+	}
+	return false;
+}
+
+/* Rebuild the sorted view of a set whose by_id table changed. */
+static void kvm_memslots_sort(struct kvm_memslots *slots)
+{
+	int i, j, n = 0;
+
+	for (i = 0; i < KVM_USER_MEM_SLOTS; i++) {
+		struct kvm_memory_slot *s = slots->by_id[i];
+
+		if (!s)
+			continue;
+		for (j = n; j > 0 && slots->sorted[j - 1]->base_gfn > s->base_gfn; j--)
+			slots->sorted[j] = slots->sorted[j - 1];
+		slots->sorted[j] = s;
+		n++;
+	}
+	slots->nr = n;
+}
+
+static void kvm_zap_slot(struct kvm *kvm, struct kvm_memory_slot *slot)
+{
+	spin_lock(&kvm->mmu_lock);
+	if (kvm_arch_unmap_gfn_range(kvm, slot->base_gfn,
+				     slot->base_gfn + slot->npages))
+		kvm_flush_remote_tlbs(kvm);
+	spin_unlock(&kvm->mmu_lock);
+}
+
+/*
+ * Install @new (NULL: delete) as slot @id.  @old is the slot it replaces;
+ * it is freed here once no reader can see it.
+ */
+static int kvm_replace_memslot(struct kvm *kvm, u16 id,
+			       struct kvm_memory_slot *old,
+			       struct kvm_memory_slot *new)
+{
+	struct kvm_memslots *cur = kvm_memslots(kvm), *next;
+
+	next = kvmalloc(sizeof(*next), GFP_KERNEL_ACCOUNT);
+	if (!next)
+		return -ENOMEM;
+	memcpy(next->by_id, cur->by_id, sizeof(next->by_id));
+	next->by_id[id] = new;
+	kvm_memslots_sort(next);
+
+	rcu_assign_pointer(kvm->memslots, next);
+	synchronize_srcu_expedited(&kvm->srcu);
+	kvfree(cur);
+
+	/* No fault can find @old now; drop what earlier faults mapped. */
+	if (old) {
+		if (!new || new->base_gfn != old->base_gfn ||
+		    (new->flags & KVM_MEM_READONLY) != (old->flags & KVM_MEM_READONLY))
+			kvm_zap_slot(kvm, old);
+		kfree(old);
+	}
+	return 0;
+}
+
+static int kvm_check_memory_region(const struct kvm_userspace_memory_region *mem)
+{
+	if (mem->flags & ~KVM_VALID_MEM_FLAGS)
+		return -EINVAL;
+	/* Address space 1 is SMM's, which Kestrel does not implement. */
+	if ((mem->slot >> 16) != 0 || (u16)mem->slot >= KVM_USER_MEM_SLOTS)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(mem->memory_size) ||
+	    !PAGE_ALIGNED(mem->guest_phys_addr) ||
+	    !PAGE_ALIGNED(mem->userspace_addr))
+		return -EINVAL;
+	if (mem->memory_size &&
+	    !access_ok((void __user *)(unsigned long)mem->userspace_addr,
+		       mem->memory_size))
+		return -EINVAL;
+	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr)
+		return -EINVAL;
+	if ((mem->memory_size >> PAGE_SHIFT) > KVM_MEM_MAX_NR_PAGES)
+		return -EINVAL;
+	return 0;
+}
+
+static int __kvm_set_memory_region(struct kvm *kvm,
+				   const struct kvm_userspace_memory_region *mem)
+{
+	u16 id = (u16)mem->slot;
+	struct kvm_memory_slot *old = kvm_memslots(kvm)->by_id[id], *new;
+	gfn_t base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	unsigned long npages = mem->memory_size >> PAGE_SHIFT;
+	int r;
+
+	r = kvm_check_memory_region(mem);
+	if (r)
+		return r;
+
+	if (!npages) {				/* delete */
+		if (!old)
+			return -EINVAL;
+		return kvm_replace_memslot(kvm, id, old, NULL);
+	}
+
+	if (old) {
+		/* Only the base and the dirty-logging flag may change. */
+		if (mem->userspace_addr != old->userspace_addr ||
+		    npages != old->npages ||
+		    ((mem->flags ^ old->flags) & KVM_MEM_READONLY))
+			return -EINVAL;
+		if (base_gfn == old->base_gfn && mem->flags == old->flags)
+			return 0;
+	}
+	if ((!old || base_gfn != old->base_gfn) &&
+	    kvm_slots_overlap(kvm_memslots(kvm), id, base_gfn, npages))
+		return -EEXIST;
+
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return -ENOMEM;
+	new->id = id;
+	new->base_gfn = base_gfn;
+	new->npages = npages;
+	new->userspace_addr = mem->userspace_addr;
+	new->flags = mem->flags;
+	r = kvm_replace_memslot(kvm, id, old, new);
+	if (r)
+		kfree(new);
+	return r;
+}
+
+int kvm_set_memory_region(struct kvm *kvm,
+			  const struct kvm_userspace_memory_region *mem)
+{
+	int r;
+
+	mutex_lock(&kvm->slots_lock);
+	r = __kvm_set_memory_region(kvm, mem);
+	mutex_unlock(&kvm->slots_lock);
+	return r;
+}
+
+/* VM teardown: nobody else can see the VM any more. */
+void kvm_free_memslots(struct kvm *kvm)
+{
+	struct kvm_memslots *slots = rcu_dereference_protected(kvm->memslots, 1);
+	int i;
+
+	for (i = 0; i < KVM_USER_MEM_SLOTS; i++)
+		kfree(slots->by_id[i]);
+	kvfree(slots);
+}
