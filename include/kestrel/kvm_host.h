@@ -172,6 +172,9 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu);
 long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 			 unsigned long arg);
 
+/* The highest gfn the guest-physical MMU can map. */
+gfn_t kvm_arch_max_gfn(void);
+
 /* Zap guest mappings of [start, end) gfns; true if a TLB flush is owed. */
 bool kvm_arch_unmap_gfn_range(struct kvm *kvm, gfn_t start, gfn_t end);
 

@@ -200,9 +200,13 @@ static int __kvm_set_memory_region(struct kvm *kvm,
 		if (base_gfn == old->base_gfn && mem->flags == old->flags)
 			return 0;
 	}
-	if ((!old || base_gfn != old->base_gfn) &&
-	    kvm_slots_overlap(kvm_memslots(kvm), id, base_gfn, npages))
-		return -EEXIST;
+	if (!old || base_gfn != old->base_gfn) {
+		/* Guest-physical addresses the MMU cannot map (KVM: -EINVAL). */
+		if (base_gfn + npages - 1 > kvm_arch_max_gfn())
+			return -EINVAL;
+		if (kvm_slots_overlap(kvm_memslots(kvm), id, base_gfn, npages))
+			return -EEXIST;
+	}
 
 	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
 	if (!new)

@@ -512,8 +512,9 @@ static int kvm_pio_exit(struct kvm_vcpu *vcpu, u16 port, int size, bool in,
 }
 
 /*
- * INS/OUTS: up to a page of elements per exit, between guest memory at
- * ES:rDI (INS) or seg:rSI (OUTS) and the PIO data page.  A REP string
+ * INS/OUTS between guest memory at ES:rDI (INS) or seg:rSI (OUTS) and the
+ * PIO data page.  As in KVM, OUTS exits once per element, and INS gathers
+ * up to 1 KiB, within the page rDI points into, per exit.  A REP string
  * longer than that exits again when the guest re-executes it.
  */
 static u64 kvm_ad_mask(u8 ad_bytes)
@@ -612,7 +613,15 @@ static int kvm_string_pio(struct kvm_vcpu *vcpu, u16 port, int size, bool in,
 		vcpu->arch.rip = next_rip;
 		return 1;
 	}
-	sp->n = min_t(u64, count, PAGE_SIZE / size);
+	if (in) {
+		u64 rdi = kvm_reg_read(vcpu, VCPU_REGS_RDI);
+		u64 in_page = (vcpu->arch.rflags & X86_EFLAGS_DF) ?
+			      offset_in_page(rdi) : PAGE_SIZE - offset_in_page(rdi);
+
+		sp->n = min3(count, (u64)(1024 / size), in_page) ?: 1;
+	} else {
+		sp->n = 1;
+	}
 
 	pio->port = port;
 	pio->size = size;

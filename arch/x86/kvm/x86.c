@@ -266,14 +266,10 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		vcpu->arch.complete_userspace_io = NULL;
 		r = cui(vcpu);
 	}
-	if (r > 0) {
-		if (READ_ONCE(run->immediate_exit)) {
-			run->exit_reason = KVM_EXIT_INTR;
-			r = -EINTR;
-		} else {
-			r = kvm_vcpu_run_loop(vcpu);
-		}
-	}
+	/* immediate_exit leaves exit_reason as it was, as in KVM 6.1. */
+	if (r > 0)
+		r = READ_ONCE(run->immediate_exit) ? -EINTR :
+		    kvm_vcpu_run_loop(vcpu);
 
 	fpu_swap_kvm_fpstate(&vcpu->arch.guest_fpu, false);
 	vcpu_put(vcpu);
@@ -381,8 +377,10 @@ static bool kvm_is_valid_sregs(const struct kvm_sregs *s)
 	if ((s->cr4 & X86_CR4_LA57) && !pgtable_l5_enabled())
 		return false;
 	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
-		/* Long mode: PAE paging with LMA set. */
+		/* Long mode: PAE paging with LMA set, CR3 within MAXPHYADDR. */
 		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+			return false;
+		if (s->cr3 >> boot_cpu_data.x86_phys_bits)
 			return false;
 	} else if ((s->efer & EFER_LMA) || s->cs.l) {
 		return false;
@@ -393,9 +391,12 @@ static bool kvm_is_valid_sregs(const struct kvm_sregs *s)
 static int kvm_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *s)
 {
 	const struct kvm_x86_ops *ops = kvm_x86_ops;
-	u64 efer_valid = EFER_SCE | EFER_LME | EFER_LMA | EFER_NX;
 
-	if (!kvm_is_valid_sregs(s) || (s->efer & ~efer_valid))
+	/*
+	 * EFER is not checked here, as in KVM: a reserved bit makes VMRUN
+	 * fail, and KVM_RUN report KVM_EXIT_FAIL_ENTRY.
+	 */
+	if (!kvm_is_valid_sregs(s))
 		return -EINVAL;
 
 	vcpu->arch.cr0 = s->cr0;

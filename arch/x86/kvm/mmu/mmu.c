@@ -61,6 +61,12 @@ void kvm_mmu_destroy_vm(struct kvm *kvm)
 	kvm->arch.tdp_root = NULL;
 }
 
+/* Guest-physical addresses are as wide as the host's MAXPHYADDR. */
+gfn_t kvm_arch_max_gfn(void)
+{
+	return (1ULL << (boot_cpu_data.x86_phys_bits - PAGE_SHIFT)) - 1;
+}
+
 hpa_t kvm_mmu_root_hpa(struct kvm *kvm)
 {
 	return page_to_phys(kvm->arch.tdp_root);
