@@ -59,6 +59,17 @@ static void hardware_disable_nolock(void *unused)
  * must not fail.  A CPU whose enabling fails (the backend says why) stays
  * without virtualization.
  */
+/*
+ * Whether this CPU may run a guest now: virtualization may have failed to
+ * come up on it, or been turned off for a reboot.  Called with interrupts
+ * off, so the reboot IPI cannot turn it off between this and VMRUN.
+ */
+bool kvm_can_enter_guest(void)
+{
+	lockdep_assert_irqs_disabled();
+	return this_cpu_read(hardware_enabled) && !READ_ONCE(kvm_rebooting);
+}
+
 static int kvm_starting_cpu(unsigned int cpu)
 {
 	hardware_enable_nolock(NULL);

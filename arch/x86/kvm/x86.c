@@ -195,6 +195,13 @@ static bool kvm_vcpu_must_exit(void)
 	return signal_pending(current) || test_thread_flag(TIF_NOTIFY_SIGNAL);
 }
 
+static void kvm_vcpu_cancel_entry(struct kvm_vcpu *vcpu)
+{
+	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+	local_irq_enable();
+	preempt_enable();
+}
+
 static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
@@ -210,10 +217,14 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	 */
 	WRITE_ONCE(vcpu->mode, IN_GUEST_MODE);
 	smp_mb(); /* pairs with kvm_flush_remote_tlbs() and kvm_vcpu_kick() */
+	if (!kvm_can_enter_guest()) {
+		kvm_vcpu_cancel_entry(vcpu);
+		pr_warn_ratelimited("vCPU %u: virtualization is off on this CPU\n",
+				    vcpu->vcpu_id);
+		return -EIO;
+	}
 	if (need_resched() || kvm_vcpu_must_exit()) {
-		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
-		local_irq_enable();
-		preempt_enable();
+		kvm_vcpu_cancel_entry(vcpu);
 		return 1;
 	}
 	gen = atomic_long_read(&kvm->tlb_flush_gen);
