@@ -13,6 +13,7 @@
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
+#include <asm/pkru.h>
 #include <asm/processor.h>
 
 #include <kestrel/kvm_host.h>
@@ -206,6 +207,7 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
 	bool flush_tlb = false;
+	u32 host_pkru;
 	long gen;
 
 	preempt_disable();
@@ -235,7 +237,15 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 
+	/*
+	 * PKRU is not switched by VMRUN and the guest may write it (its CR4
+	 * is its own): swap it, or the host would run with the guest's.
+	 */
+	host_pkru = read_pkru();
+	write_pkru(vcpu->arch.pkru);
 	kvm_x86_ops->vcpu_run(vcpu, flush_tlb);
+	vcpu->arch.pkru = read_pkru();
+	write_pkru(host_pkru);
 
 	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 	/* A host interrupt that made the guest exit is taken here. */

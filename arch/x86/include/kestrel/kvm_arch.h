@@ -90,6 +90,7 @@ struct kvm_vcpu_arch {
 	u64 efer;
 	u64 apic_base;
 	unsigned long db[4];		/* DR0-DR3, see kvm_emulate_mov_dr() */
+	u32 pkru;
 
 	struct fpu_guest guest_fpu;
 	long tlb_flush_gen;		/* the VM generation last flushed */
