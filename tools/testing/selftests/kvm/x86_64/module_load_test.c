@@ -185,6 +185,43 @@ TEST_F_TIMEOUT(kestrel, load_unload_200_times_without_leaking, 600)
 	assert_svm_on_all_cpus(_metadata, false);
 }
 
+static int run_one_vm(void)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), vm, r;
+
+	if (kvm < 0)
+		return -errno;
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	r = vm < 0 ? -errno : kvm_run_hlt_guest(kvm, vm);
+	if (vm >= 0)
+		close(vm);
+	close(kvm);
+	return r;
+}
+
+/*
+ * Everything a VM owns (VMCB, nested page tables, kvm_run, guest FPU) goes
+ * when its last file closes, and the module can then be unloaded.
+ */
+TEST_F_TIMEOUT(kestrel, vms_are_freed_when_closed, 300)
+{
+	long before, after;
+	int i;
+
+	if (!svm_with_npt())
+		SKIP(return, "host CPU lacks SVM with nested paging");
+	ASSERT_EQ(0, kestrel_load());
+	ASSERT_EQ(KVM_EXIT_HLT, run_one_vm());
+	before = host_free_pages();
+	for (i = 0; i < 20; i++)
+		ASSERT_EQ(KVM_EXIT_HLT, run_one_vm()) TH_LOG("VM %d", i);
+	after = host_free_pages();
+	TH_LOG("free pages before %ld, after %ld", before, after);
+	EXPECT_GT(LEAK_SLACK_PAGES, before - after);
+	EXPECT_EQ(0, kmod_refcnt("kestrel"));
+	EXPECT_EQ(0, kmod_unload("kestrel"));
+}
+
 TEST_F_TIMEOUT(kestrel, cpu_hotplug_enables_and_disables, 120)
 {
 	if (!svm_with_npt())
