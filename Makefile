@@ -7,7 +7,7 @@ KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build),$(shell ls -d /usr
 KVER ?= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 LINUX_SOURCE_TAR ?= $(shell ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n 1)
 
-BUILD := $(CURDIR)/build
+BUILD ?= $(CURDIR)/build
 LSRC := $(BUILD)/linux-source
 TESTS_OUT := $(BUILD)/selftests
 EHOST := tools/testing/emulated-host
@@ -91,7 +91,8 @@ unit: $(LSRC)/.stamp
 test: initramfs unit
 	$(EHOST)/run-tests --kver $(KVER) --module kestrel.ko \
 		--tests $(TESTS_OUT) --initramfs $(INITRAMFS) --unit $(UNIT_OUT) \
-		--logdir $(BUILD)/logs $(if $(VARIANTS),--variants "$(VARIANTS)") \
+		--logdir $(BUILD)/logs/$(TARGET) \
+		$(if $(VARIANTS),--variants "$(VARIANTS)") \
 		$(if $(SMP),--smp $(SMP)) $(if $(filter 0,$(CANARIES)),--no-canaries)
 
 demo: modules selftests
