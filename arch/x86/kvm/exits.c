@@ -414,7 +414,13 @@ static int kvm_emulate_instruction(struct kvm_vcpu *vcpu)
 	em = kmalloc(sizeof(*em), GFP_KERNEL_ACCOUNT);
 	if (!em)
 		return -ENOMEM;
-	n = kvm_fetch_insn(vcpu, insn, sizeof(insn), &em->ctxt.exception);
+	n = vcpu->arch.insn_len;
+	if (n) {
+		memcpy(insn, vcpu->arch.insn_bytes, n);
+		vcpu->arch.insn_len = 0;
+	} else {
+		n = kvm_fetch_insn(vcpu, insn, sizeof(insn), &em->ctxt.exception);
+	}
 	if (n <= 0) {
 		if (-n == X86EMUL_EXCEPTION) {
 			kvm_inject_emul_exception(vcpu, &em->ctxt.exception);

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
+#include <asm/debugreg.h>
 #include <asm/fpu/api.h>
 #include <asm/pkru.h>
 #include <asm/processor.h>
@@ -246,6 +247,12 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	kvm_x86_ops->vcpu_run(vcpu, flush_tlb);
 	vcpu->arch.pkru = read_pkru();
 	write_pkru(host_pkru);
+	/*
+	 * #VMEXIT leaves DR7 at its reset value (APM vol. 2, 15.6): put back
+	 * the host's breakpoints (perf, ptrace watchpoints) if it has any.
+	 */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
 
 	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 	/* A host interrupt that made the guest exit is taken here. */

@@ -100,6 +100,9 @@ struct kvm_vcpu_arch {
 	struct kvm_pio_request pio;
 	struct kvm_string_pio string_pio;
 	struct kvm_mmio_request mmio;
+	/* Instruction bytes the CPU fetched for us (decode assists), once. */
+	u8 insn_bytes[15];
+	u8 insn_len;
 	struct kvm_mmu_memory_cache mmu_cache;
 	struct kvm_queued_exception exception;
 };

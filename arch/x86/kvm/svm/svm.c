@@ -651,6 +651,19 @@ static int svm_exit_task_switch(struct vcpu_svm *svm)
 static int svm_exit_npf(struct vcpu_svm *svm)
 {
 	struct vmcb_control_area *c = &svm->vmcb->control;
+	struct kvm_vcpu_arch *a = &svm->vcpu.arch;
+
+	/*
+	 * With decode assists the CPU hands over the bytes at the faulting
+	 * RIP (APM 15.33.1), sparing the emulator a fetch through the guest's
+	 * page tables.  (The emulated host has none: untested there.)
+	 */
+	a->insn_len = 0;
+	if (boot_cpu_has(X86_FEATURE_DECODEASSISTS) && c->insn_len &&
+	    c->insn_len <= sizeof(a->insn_bytes)) {
+		memcpy(a->insn_bytes, c->insn_bytes, c->insn_len);
+		a->insn_len = c->insn_len;
+	}
 
 	return kvm_tdp_page_fault(&svm->vcpu, c->exit_info_2,
 				  c->exit_info_1 & X86_PF_WRITE);
