@@ -13,8 +13,10 @@
 
 TEST(create_vm_type)
 {
-	int kvm = kvm_open(), fd;
+	int kvm, fd;
 
+	TEST_REQUIRE_KVM();
+	kvm = kvm_open();
 	/* x86 has only the default machine type, 0. */
 	fd = ioctl(kvm, KVM_CREATE_VM, 0);
 	ASSERT_LE(0, fd);
@@ -36,11 +38,14 @@ TEST(create_vm_type)
 
 TEST(create_vcpu_ids)
 {
-	struct kvm_vm *vm = vm_create();
-	int max_id = kvm_check_cap(KVM_CAP_MAX_VCPU_ID);
-	int max_vcpus = kvm_check_cap(KVM_CAP_MAX_VCPUS);
-	int nr_vcpus = kvm_check_cap(KVM_CAP_NR_VCPUS);
-	int a, b;
+	int max_id, max_vcpus, nr_vcpus, a, b;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create();
+	max_id = kvm_check_cap(KVM_CAP_MAX_VCPU_ID);
+	max_vcpus = kvm_check_cap(KVM_CAP_MAX_VCPUS);
+	nr_vcpus = kvm_check_cap(KVM_CAP_NR_VCPUS);
 
 	/*
 	 * api.rst: vCPU ids are below KVM_CAP_MAX_VCPU_ID, or below
@@ -71,9 +76,12 @@ TEST(create_vcpu_ids)
 
 TEST(vcpu_mmap_size)
 {
-	int kvm = kvm_open();
 	long page = host_page_size();
-	int size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	int kvm, size;
+
+	TEST_REQUIRE_KVM();
+	kvm = kvm_open();
+	size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 
 	/* kvm_run, then on x86 the PIO data page (KVM_PIO_PAGE_OFFSET). */
 	ASSERT_LE((KVM_PIO_PAGE_OFFSET + 1) * page, size);
@@ -84,8 +92,12 @@ TEST(vcpu_mmap_size)
 
 TEST(kvm_run_argument)
 {
-	struct kvm_vm *vm = vm_create();
-	struct kvm_vcpu *vcpu = vm_vcpu_add(vm, 0);
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create();
+	vcpu = vm_vcpu_add(vm, 0);
 
 	/* KVM_RUN takes no argument. */
 	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_RUN, 1UL));

@@ -35,6 +35,7 @@
 #include <stdnoreturn.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 /* The kernel's integer types (asm-generic/int-ll64.h) and helpers. */
 typedef unsigned char u8;
@@ -131,6 +132,22 @@ struct kvm_vcpu {
 
 /* /dev/kvm */
 int kvm_open(void);					/* asserts */
+/* /dev/kvm can be opened (else false, with errno saying why). */
+bool kvm_available(void);
+
+/*
+ * For kselftest_harness tests, first in a TEST() or FIXTURE_SETUP: skip
+ * the test, saying why, when /dev/kvm cannot be opened (no KVM module
+ * loaded: e.g. in the emulated host's variants without SVM).  Like
+ * SKIP_FIXTURE() of test_util.h, it ends the test's process with the
+ * harness's skip status, so neither the rest nor a teardown runs.
+ */
+#define TEST_REQUIRE_KVM()						\
+	do {								\
+		if (!kvm_available())					\
+			SKIP(_exit(255), "%s: %s", KVM_DEV_PATH,	\
+			     strerror(errno));				\
+	} while (0)
 /* KVM_CHECK_EXTENSION on /dev/kvm; 0 for "no" or on error. */
 int kvm_check_cap(long cap);
 long host_page_size(void);

@@ -44,6 +44,16 @@ int kvm_open(void)
 	return fd;
 }
 
+bool kvm_available(void)
+{
+	int fd = open(KVM_DEV_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 int kvm_check_cap(long cap)
 {
 	int fd = open(KVM_DEV_PATH, O_RDWR | O_CLOEXEC);

@@ -85,6 +85,7 @@ TEST(real_mode_raw_bytes)
 	struct kvm_regs regs;
 	struct kvm_vm *vm;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest(GUEST_MODE_REAL);
 	vm_load_code(vm, GUEST_CODE_GPA, code, sizeof(code));
 	vcpu = vm_vcpu_add_guest(vm, 0, GUEST_CODE_GPA);
@@ -105,6 +106,7 @@ TEST(real_mode_asm)
 	struct ucall uc;
 	u64 start, end;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest(GUEST_MODE_REAL);
 	start = ASM_SYMBOL_ADDR(rm_blob);
 	end = ASM_SYMBOL_ADDR(rm_blob_end);
@@ -177,11 +179,13 @@ static void run_pm32(struct __test_metadata *_metadata, bool paging)
 
 TEST(protected_mode_32bit)
 {
+	TEST_REQUIRE_KVM();
 	run_pm32(_metadata, false);
 }
 
 TEST(protected_mode_32bit_paging)
 {
+	TEST_REQUIRE_KVM();
 	run_pm32(_metadata, true);
 }
 
@@ -216,6 +220,7 @@ TEST(long_mode_64bit)
 	struct kvm_vm *vm;
 	struct ucall uc;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_long_mode), &vcpu);
 	vcpu_args_set(vcpu, 2, 3ULL, 0x100000001ULL);
@@ -252,6 +257,7 @@ TEST(guest_assert_reports)
 	struct kvm_vm *vm;
 	struct ucall uc;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_assert_fails), &vcpu);
 	vcpu_args_set(vcpu, 1, 1ULL);
@@ -299,6 +305,7 @@ TEST(guest_exception_reports)
 	struct ucall uc;
 	u64 i;
 
+	TEST_REQUIRE_KVM();
 	for (i = 0; i < 3; i++) {
 		vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 					       GUEST_ENTRY(guest_faults), &vcpu);

@@ -47,6 +47,7 @@ TEST(hlt)
 	struct kvm_vm *vm;
 	struct ucall uc;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_hlt), &vcpu);
 	expect_after_hlt(_metadata, vcpu, GUEST_ENTRY(guest_hlt));
@@ -107,6 +108,7 @@ TEST(triple_fault)
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_triple_fault), &vcpu);
 	expect_shutdown(_metadata, vcpu);
@@ -148,6 +150,7 @@ TEST(invalid_sregs_refused)
 	struct kvm_vm *vm;
 	struct ucall uc;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_done), &vcpu);
 	vcpu_sregs_get(vcpu, &good);
@@ -234,6 +237,7 @@ static void long_mode_cs_l_and_d(struct kvm_sregs *sregs)
 
 TEST(invalid_state_fails_entry)
 {
+	TEST_REQUIRE_KVM();
 	if (!host_cpu_has("svm"))
 		SKIP(return, "VMRUN consistency checks are SVM's");
 	expect_fail_entry(_metadata, efer_reserved_bit, "EFER bit 63");

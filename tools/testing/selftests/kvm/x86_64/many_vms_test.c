@@ -80,6 +80,7 @@ FIXTURE_SETUP(many)
 {
 	int v, c;
 
+	TEST_REQUIRE_KVM();
 	for (v = 0; v < NR_VMS; v++) {
 		self->vm[v] = vm_create_guest(GUEST_MODE_LONG64);
 		for (c = 0; c < NR_VCPUS; c++) {

@@ -90,6 +90,7 @@ TEST(dontneed)
 	struct ucall uc;
 	char *mem;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_mem), &vcpu);
 	mem = vm_add_memslot(vm, 1, DATA_GPA, DATA_SIZE, 0);

@@ -148,6 +148,7 @@ TEST(mmio)
 	struct ucall uc;
 	int i;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_mmio), &vcpu);
 
@@ -234,6 +235,7 @@ TEST(readonly_memslot)
 	struct ucall uc;
 	u64 *hva;
 
+	TEST_REQUIRE_KVM();
 	if (!kvm_check_cap(KVM_CAP_READONLY_MEM))
 		SKIP(return, "no KVM_CAP_READONLY_MEM");
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,

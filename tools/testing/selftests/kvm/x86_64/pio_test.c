@@ -145,6 +145,7 @@ TEST(port_io)
 	u8 *data;
 	int i;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_pio), &vcpu);
 
@@ -255,6 +256,7 @@ TEST(vcpu_mmap)
 	u8 *map;
 	pid_t pid;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_in_loop), &vcpu);
 	size = vm->run_size;

@@ -43,6 +43,7 @@ TEST(immediate_exit)
 	struct ucall uc;
 	u64 *counter;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_in_then_sync), &vcpu);
 	run = vcpu->run;
@@ -193,11 +194,13 @@ static void interrupt_spinning_guest(struct __test_metadata *_metadata,
 
 TEST(signal_interrupts_guest)
 {
+	TEST_REQUIRE_KVM();
 	interrupt_spinning_guest(_metadata, GUEST_ENTRY(guest_spin));
 }
 
 TEST(signal_interrupts_guest_with_interrupts_off)
 {
+	TEST_REQUIRE_KVM();
 	interrupt_spinning_guest(_metadata, ASM_SYMBOL_ADDR(guest_spin_cli));
 }
 

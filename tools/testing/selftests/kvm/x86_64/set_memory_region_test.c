@@ -32,9 +32,13 @@ static void *anon(u64 size)
 
 TEST(alignment)
 {
-	struct kvm_vm *vm = vm_create();
 	u64 page = host_page_size();
-	char *mem = anon(4 * page);
+	struct kvm_vm *vm;
+	char *mem;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create();
+	mem = anon(4 * page);
 
 	/* guest_phys_addr, memory_size and userspace_addr page aligned. */
 	EXPECT_EQ(-EINVAL, SET_REGION(vm, 0, 0, page / 2, page, mem));
@@ -57,10 +61,14 @@ TEST(alignment)
 
 TEST(flags)
 {
-	struct kvm_vm *vm = vm_create();
 	u64 page = host_page_size();
-	char *mem = anon(4 * page);
+	struct kvm_vm *vm;
+	char *mem;
 	int bit, slot = 0;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create();
+	mem = anon(4 * page);
 
 	/* Every flag KVM does not know: -EINVAL. */
 	for (bit = 2; bit < 32; bit++)
@@ -84,10 +92,14 @@ TEST(flags)
 
 TEST(overlap)
 {
-	struct kvm_vm *vm = vm_create();
 	u64 page = host_page_size();
-	char *mem = anon(16 * page);
+	struct kvm_vm *vm;
+	char *mem;
 	u64 base = 0x100000;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create();
+	mem = anon(16 * page);
 
 	ASSERT_EQ(0, SET_REGION(vm, 0, 0, base, 4 * page, mem));
 	/* Same range, inside, around, across either end: -EEXIST. */
@@ -111,11 +123,16 @@ TEST(overlap)
 
 TEST(slot_ids)
 {
-	struct kvm_vm *vm = vm_create();
 	u64 page = host_page_size();
-	char *mem = anon(4 * page);
-	int nr = kvm_check_cap(KVM_CAP_NR_MEMSLOTS);
-	int as_num = kvm_check_cap(KVM_CAP_MULTI_ADDRESS_SPACE);
+	struct kvm_vm *vm;
+	char *mem;
+	int nr, as_num;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create();
+	mem = anon(4 * page);
+	nr = kvm_check_cap(KVM_CAP_NR_MEMSLOTS);
+	as_num = kvm_check_cap(KVM_CAP_MULTI_ADDRESS_SPACE);
 
 	/* api.rst: slots 0 .. KVM_CAP_NR_MEMSLOTS - 1 (at least 32 on x86). */
 	ASSERT_LE(32, nr);
@@ -141,9 +158,13 @@ TEST(slot_ids)
 
 TEST(modify_existing)
 {
-	struct kvm_vm *vm = vm_create();
 	u64 page = host_page_size();
-	char *mem = anon(8 * page);
+	struct kvm_vm *vm;
+	char *mem;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create();
+	mem = anon(8 * page);
 
 	ASSERT_EQ(0, SET_REGION(vm, 0, 0, 0, 2 * page, mem));
 	/* The same again changes nothing and succeeds. */
@@ -212,6 +233,7 @@ TEST(move_and_delete)
 	struct kvm_vm *vm;
 	bool mmio;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_reader), &vcpu);
 	hva = vm_add_memslot(vm, 1, SLOT_GPA, SLOT_SIZE, 0);
@@ -263,6 +285,7 @@ TEST(bad_userspace_address)
 	char *hole;
 	int i;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_reader), &vcpu);
 	EXPECT_EQ(-EINVAL, SET_REGION(vm, 1, 0, SLOT_GPA, page,
@@ -309,6 +332,7 @@ TEST(many_slots)
 	bool mmio;
 	int i;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_reader), &vcpu);
 	for (i = 0; i < 8; i++) {

@@ -155,6 +155,7 @@ TEST(killed_one_vcpu_spinning)
 {
 	static const enum guest_kind kinds[] = { SPIN };
 
+	TEST_REQUIRE_KVM();
 	kill_running_vmm(_metadata, kinds, 1);
 }
 
@@ -162,6 +163,7 @@ TEST(killed_one_vcpu_spinning_interrupts_off)
 {
 	static const enum guest_kind kinds[] = { SPIN_CLI };
 
+	TEST_REQUIRE_KVM();
 	kill_running_vmm(_metadata, kinds, 1);
 }
 
@@ -171,6 +173,7 @@ TEST(killed_four_vcpus_exiting)
 		SPIN_CLI, MMIO_LOOP, PIO_LOOP, IN_ONCE,
 	};
 
+	TEST_REQUIRE_KVM();
 	kill_running_vmm(_metadata, kinds, 4);
 }
 
