@@ -10,7 +10,9 @@
  * protected-mode guest uses flat segments and, where paging is on, an
  * identity map, so a function of the test program runs in the guest at
  * its link address: in long mode that is C code (see "Guest code" below),
- * in 32-bit mode assembly written with .code32 in the test.
+ * in 32-bit mode assembly written with .code32 in the test (its entry is
+ * ASM_SYMBOL_ADDR(label); 32-bit guests have no IDT, an exception shuts
+ * them down).  Real-mode code is copied below 1 MiB with vm_load_code().
  * vm_vcpu_add_guest(vm, id, entry) adds a vCPU that starts at @entry in
  * that mode, with its own stack.
  *
