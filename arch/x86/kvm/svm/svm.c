@@ -728,10 +728,12 @@ static int svm_handle_exit(struct kvm_vcpu *vcpu)
 
 	svm_save_interrupted_event(svm);
 	if (code == (u32)SVM_EXIT_ERR) {
-		/* VMEXIT_INVALID is the 64-bit exit code -1 (APM 15.6). */
+		/*
+		 * VMEXIT_INVALID (-1, APM 15.6).  KVM 6.1 reports the low 32
+		 * bits of the exit code: 0xffffffff.
+		 */
 		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-		vcpu->run->fail_entry.hardware_entry_failure_reason =
-			((u64)svm->vmcb->control.exit_code_hi << 32) | code;
+		vcpu->run->fail_entry.hardware_entry_failure_reason = code;
 		vcpu->run->fail_entry.cpu = svm->last_cpu;
 		return 0;
 	}
