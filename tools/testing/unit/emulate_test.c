@@ -777,6 +777,12 @@ static const struct len_case len_cases[] = {
 	{ L64, 3, "\x42\x6a\xb5", 3 }, /* rex.X push $0xffffffffffffffb5 */
 	{ L64, 6, "\x00\xa7\x3a\x47\x1e\xd6", 6 }, /* add %ah,-0x29e1b8c6(%rdi) */
 
+	{ L64, 5, "\x66\x0f\x38\x80\x08", 5 }, /* invept (%rax),%rcx */
+	{ L64, 6, "\x66\x0f\x38\x81\x48\x10", 6 }, /* invvpid 0x10(%rax),%rcx */
+	{ L64, 6, "\x66\x0f\x38\x82\x0c\x24", 6 }, /* invpcid (%rsp),%rcx */
+	{ P32, 6, "\x66\x0f\x38\x82\x0c\x24", 6 }, /* invpcid (%esp),%ecx */
+	{ P16, 5, "\x66\x0f\x38\x82\x0c", 5 }, /* invpcid (%si),%ecx */
+
 	/* invalid: -EINVAL expected */
 	{ L64, 0, "\x06", 1 },
 	{ L64, 0, "\x07", 1 },
