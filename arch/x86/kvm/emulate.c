@@ -10,7 +10,10 @@
  *
  * Decoding covers every legacy-encoded instruction of the one-byte, 0F,
  * 0F38 and 0F3A maps.  VEX, EVEX and XOP encodings (and AMD 3DNow!, gone
- * since family 15h) are rejected: none of them is ever intercepted.
+ * since family 15h) are rejected: none of them is ever intercepted.  An
+ * opcode is rejected when it does not exist in the mode; an existing SSE
+ * opcode with a mandatory prefix (none/66/F2/F3) or ModRM form it does not
+ * define is accepted with its length, since that only changes #UD.
  *
  * Emulation covers what compilers and kernels emit to access MMIO:
  *   MOV 88/89/8A/8B, C6 /0, C7 /0, A0-A3 (moffs)
@@ -50,7 +53,12 @@ enum {
 #define OPF_VALID	BIT(0)	/* the opcode exists */
 #define OPF_MODRM	BIT(1)	/* a ModRM byte follows */
 #define OPF_I64		BIT(2)	/* invalid in 64-bit mode */
-#define OPF_D64		BIT(3)	/* operand size defaults to 64 bits in 64-bit mode */
+/*
+ * Operand size defaults to 64 bits in 64-bit mode.  For near branches Intel
+ * forces 64 bits, AMD lets 66 select 16 bits (APM vol. 3, "Operand-Size
+ * Override Prefix"): this follows AMD, as binutils does.
+ */
+#define OPF_D64		BIT(3)
 #define OPF_MEM		BIT(4)	/* ModRM must encode a memory operand (mod != 11b) */
 #define OPF_REG		BIT(5)	/* ModRM.mod is ignored and treated as 11b */
 #define OPF_GROUP	BIT(6)	/* more rules depend on ModRM or prefixes: fixup_group() */
@@ -677,9 +685,9 @@ static void reg_write(struct emul *e, unsigned int reg, unsigned int bytes, u64 
 	case 4:
 		/*
 		 * 32-bit results are zero-extended to 64 bits (SDM vol. 1,
-		 * 3.4.1.1).  Outside 64-bit mode the upper half is not
-		 * visible to the guest; zero-extending there too is what the
-		 * CPUs do.
+		 * 3.4.1.1).  Outside 64-bit mode the upper half is undefined
+		 * and invisible to the guest; one rule for all modes, as in
+		 * Linux KVM.
 		 */
 		*r = (u32)val;
 		break;
@@ -724,7 +732,7 @@ static int linear(struct emul *e, int seg, u64 ea, unsigned int bytes, u64 *la)
 
 static int mem_read(struct emul *e, int seg, u64 ea, unsigned int bytes, u64 *val)
 {
-	u8 buf[8];
+	u8 buf[8] = { 0 };	/* nothing of the stack, whatever the callback does */
 	u64 la;
 	int rc;
 	int i;
@@ -770,7 +778,8 @@ static u64 next_rip(const struct emul *e)
 /*
  * Offset of the ModRM memory operand and its segment (SDM vol. 2A, 2.1.5,
  * Tables 2-1 and 2-2; 2.2.1.6 for RIP-relative).  The default segment is SS
- * when the base is (E/R)BP or (E/R)SP, DS otherwise (SDM vol. 1, 3.7.4.1).
+ * when the base is (E/R)BP or (E/R)SP, DS otherwise (SDM vol. 1, 3.7.4,
+ * Table 3-5).
  */
 static u64 modrm_ea(const struct emul *e, int *seg)
 {
