@@ -239,8 +239,7 @@ void kvm_flush_remote_tlbs(struct kvm *kvm)
 {
 	struct kvm_vcpu *vcpu;
 	struct cpumask *mask;
-	unsigned long i;
-	int me;
+	int i, n, me;
 
 	atomic_long_inc(&kvm->tlb_flush_gen);
 	/* Order the generation before reading vcpu->mode (pairs with entry). */
@@ -249,9 +248,18 @@ void kvm_flush_remote_tlbs(struct kvm *kvm)
 	me = get_cpu();
 	mask = this_cpu_cpumask_var_ptr(kvm_kick_mask);
 	cpumask_clear(mask);
-	xa_for_each(&kvm->vcpus, i, vcpu) {
-		int cpu = READ_ONCE(vcpu->cpu);
+	/*
+	 * Only vCPUs counted in nr_vcpus: one is counted once its fd exists,
+	 * and never freed before the VM (pairs with the smp_wmb() in
+	 * kvm_vm_ioctl_create_vcpu()).
+	 */
+	n = atomic_read(&kvm->nr_vcpus);
+	smp_rmb(); /* read nr_vcpus before the vCPUs it counts */
+	for (i = 0; i < n; i++) {
+		int cpu;
 
+		vcpu = xa_load(&kvm->vcpus, i);
+		cpu = READ_ONCE(vcpu->cpu);
 		if (READ_ONCE(vcpu->mode) == IN_GUEST_MODE && cpu != me &&
 		    cpu >= 0 && cpu < nr_cpu_ids)
 			__cpumask_set_cpu(cpu, mask);
@@ -403,10 +411,12 @@ static int kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long id)
 	snprintf(name, sizeof(name), "kvm-vcpu:%lu", id);
 	r = anon_inode_getfd(name, &kvm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
 	if (r < 0) {
+		/* Not yet counted in nr_vcpus: no walker has seen it. */
 		xa_erase(&kvm->vcpus, idx);
 		refcount_dec(&kvm->users);
 		goto err;
 	}
+	smp_wmb(); /* publish a complete vCPU, see kvm_flush_remote_tlbs() */
 	atomic_inc(&kvm->nr_vcpus);
 	mutex_unlock(&kvm->lock);
 	return r;

@@ -110,12 +110,30 @@ static void kvm_memslots_sort(struct kvm_memslots *slots)
 	slots->nr = n;
 }
 
-static void kvm_zap_slot(struct kvm *kvm, struct kvm_memory_slot *slot)
+/*
+ * A slot going away (or moving) is an invalidation like the MMU notifier's:
+ * its mappings are zapped before the new set is published, and faults that
+ * looked the old slot up see mmu_invalidate_in_progress and map nothing,
+ * until every reader of the old set is gone.  Zapping after publishing
+ * would leave a window in which the notifier, which only sees the new set,
+ * could not find the old mappings while the kernel freed their pages.
+ */
+static void kvm_slot_invalidate_begin(struct kvm *kvm,
+				      struct kvm_memory_slot *slot)
 {
 	spin_lock(&kvm->mmu_lock);
+	kvm->mmu_invalidate_in_progress++;
 	if (kvm_arch_unmap_gfn_range(kvm, slot->base_gfn,
 				     slot->base_gfn + slot->npages))
 		kvm_flush_remote_tlbs(kvm);
+	spin_unlock(&kvm->mmu_lock);
+}
+
+static void kvm_slot_invalidate_end(struct kvm *kvm)
+{
+	spin_lock(&kvm->mmu_lock);
+	kvm->mmu_invalidate_seq++;
+	kvm->mmu_invalidate_in_progress--;
 	spin_unlock(&kvm->mmu_lock);
 }
 
@@ -128,6 +146,7 @@ static int kvm_replace_memslot(struct kvm *kvm, u16 id,
 			       struct kvm_memory_slot *new)
 {
 	struct kvm_memslots *cur = kvm_memslots(kvm), *next;
+	bool invalidate = old && (!new || new->base_gfn != old->base_gfn);
 
 	next = kvmalloc(sizeof(*next), GFP_KERNEL_ACCOUNT);
 	if (!next)
@@ -136,17 +155,14 @@ static int kvm_replace_memslot(struct kvm *kvm, u16 id,
 	next->by_id[id] = new;
 	kvm_memslots_sort(next);
 
+	if (invalidate)
+		kvm_slot_invalidate_begin(kvm, old);
 	rcu_assign_pointer(kvm->memslots, next);
 	synchronize_srcu_expedited(&kvm->srcu);
+	if (invalidate)
+		kvm_slot_invalidate_end(kvm);
 	kvfree(cur);
-
-	/* No fault can find @old now; drop what earlier faults mapped. */
-	if (old) {
-		if (!new || new->base_gfn != old->base_gfn ||
-		    (new->flags & KVM_MEM_READONLY) != (old->flags & KVM_MEM_READONLY))
-			kvm_zap_slot(kvm, old);
-		kfree(old);
-	}
+	kfree(old);
 	return 0;
 }
 
@@ -175,15 +191,17 @@ static int kvm_check_memory_region(const struct kvm_userspace_memory_region *mem
 static int __kvm_set_memory_region(struct kvm *kvm,
 				   const struct kvm_userspace_memory_region *mem)
 {
-	u16 id = (u16)mem->slot;
-	struct kvm_memory_slot *old = kvm_memslots(kvm)->by_id[id], *new;
 	gfn_t base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
 	unsigned long npages = mem->memory_size >> PAGE_SHIFT;
+	struct kvm_memory_slot *old, *new;
+	u16 id = (u16)mem->slot;
 	int r;
 
+	/* First: the slot id indexes by_id[]. */
 	r = kvm_check_memory_region(mem);
 	if (r)
 		return r;
+	old = kvm_memslots(kvm)->by_id[id];
 
 	if (!npages) {				/* delete */
 		if (!old)
