@@ -46,48 +46,6 @@ int kvm_internal_error(struct kvm_vcpu *vcpu, u32 suberror, u64 data0,
 	return 0;
 }
 
-/*
- * CPUID: the host's, minus what Kestrel does not virtualize yet, until
- * KVM_SET_CPUID2 exists.
- */
-int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
-{
-	u32 leaf = kvm_reg_read(vcpu, VCPU_REGS_RAX);
-	u32 sub = kvm_reg_read(vcpu, VCPU_REGS_RCX);
-	u32 a = 0, b = 0, c = 0, d = 0;
-
-	/* No hypervisor leaves yet, and no SVM feature leaf (no nesting). */
-	if ((leaf & 0xf0000000) != 0x40000000 && leaf != 0x8000000a)
-		cpuid_count(leaf, sub, &a, &b, &c, &d);
-	switch (leaf) {
-	case 1:
-		/* No VMX, MONITOR, x2APIC, TSC deadline, XSAVE/AVX yet. */
-		c &= ~(BIT(X86_FEATURE_VMX & 31) | BIT(X86_FEATURE_MWAIT & 31) |
-		       BIT(X86_FEATURE_X2APIC & 31) |
-		       BIT(X86_FEATURE_TSC_DEADLINE_TIMER & 31) |
-		       BIT(X86_FEATURE_XSAVE & 31) | BIT(X86_FEATURE_OSXSAVE & 31) |
-		       BIT(X86_FEATURE_AVX & 31));
-		c |= BIT(X86_FEATURE_HYPERVISOR & 31);
-		/* Initial APIC ID in EBX[31:24]. */
-		b = (b & 0x00ffffff) | (vcpu->vcpu_id << 24);
-		break;
-	case 0xd:
-		a = 0;
-		b = 0;
-		c = 0;
-		d = 0;
-		break;
-	case 0x80000001:
-		c &= ~BIT(X86_FEATURE_SVM & 31);
-		break;
-	}
-	kvm_reg_write(vcpu, VCPU_REGS_RAX, a);
-	kvm_reg_write(vcpu, VCPU_REGS_RBX, b);
-	kvm_reg_write(vcpu, VCPU_REGS_RCX, c);
-	kvm_reg_write(vcpu, VCPU_REGS_RDX, d);
-	return kvm_x86_ops->skip_emulated_instruction(vcpu);
-}
-
 /* Without an in-kernel irqchip a halted vCPU is the VMM's business. */
 int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 {
@@ -670,36 +628,6 @@ int kvm_emulate_pio(struct kvm_vcpu *vcpu, u16 port, int size, bool in,
 		vcpu->arch.complete_userspace_io = kvm_complete_pio_out;
 	}
 	return kvm_pio_exit(vcpu, port, size, in, 1);
-}
-
-/*
- * RDMSR/WRMSR: only EFER so far; the vCPU-state work brings the rest.  An
- * MSR Kestrel does not know is #GP, as for an MSR the CPU lacks.
- */
-int kvm_emulate_msr(struct kvm_vcpu *vcpu, bool write)
-{
-	u32 msr = kvm_reg_read(vcpu, VCPU_REGS_RCX);
-	u64 data = (kvm_reg_read(vcpu, VCPU_REGS_RDX) << 32) |
-		   (u32)kvm_reg_read(vcpu, VCPU_REGS_RAX);
-	u64 efer = vcpu->arch.efer;
-
-	if (msr != MSR_EFER)
-		goto gp;
-	if (!write) {
-		kvm_reg_write(vcpu, VCPU_REGS_RAX, (u32)efer);
-		kvm_reg_write(vcpu, VCPU_REGS_RDX, efer >> 32);
-		return kvm_x86_ops->skip_emulated_instruction(vcpu);
-	}
-	/* SDM vol. 3A, 9.8.5: LME may not change while paging is on. */
-	if ((data & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)) ||
-	    (((data ^ efer) & EFER_LME) && (vcpu->arch.cr0 & X86_CR0_PG)))
-		goto gp;
-	/* LMA is the CPU's to set (on CR0.PG with LME); writes keep it. */
-	vcpu->arch.efer = (data & ~EFER_LMA) | (efer & EFER_LMA);
-	return kvm_x86_ops->skip_emulated_instruction(vcpu);
-gp:
-	kvm_queue_exception_e(vcpu, X86_TRAP_GP, 0);
-	return 1;
 }
 
 /*

@@ -18,6 +18,8 @@
 #include <asm/processor.h>
 
 #include <kestrel/kvm_host.h>
+#include "cpuid.h"
+#include "msr.h"
 #include "x86.h"
 
 /* The MXCSR bits this CPU implements (arch/x86/kernel/fpu, exported). */
@@ -85,12 +87,24 @@ void kvm_arch_hardware_disable(void)
 
 long kvm_arch_check_extension(long ext)
 {
-	return 0;
+	return kvm_cpuid_check_extension(ext) ?: kvm_msr_check_extension(ext);
 }
 
 long kvm_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
 {
-	return -ENOTTY;
+	void __user *argp = (void __user *)arg;
+
+	switch (ioctl) {
+	case KVM_GET_SUPPORTED_CPUID:
+	case KVM_GET_EMULATED_CPUID:
+		return kvm_dev_ioctl_cpuid(ioctl, argp);
+	case KVM_GET_MSR_INDEX_LIST:
+	case KVM_GET_MSR_FEATURE_INDEX_LIST:
+	case KVM_GET_MSRS:
+		return kvm_dev_ioctl_msr(ioctl, argp);
+	default:
+		return -ENOTTY;
+	}
 }
 
 /*
@@ -109,7 +123,15 @@ void kvm_arch_destroy_vm(struct kvm *kvm)
 
 long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg)
 {
-	return -ENOTTY;
+	void __user *argp = (void __user *)arg;
+
+	switch (ioctl) {
+	case KVM_X86_SET_MSR_FILTER:
+	case KVM_ENABLE_CAP:
+		return kvm_vm_ioctl_msr(kvm, ioctl, argp);
+	default:
+		return -ENOTTY;
+	}
 }
 
 /*
@@ -164,6 +186,7 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 
 void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
+	kvm_vcpu_free_cpuid(vcpu);
 	kvm_mmu_free_cache(vcpu);
 	fpu_free_guest_fpstate(&vcpu->arch.guest_fpu);
 	kvm_x86_ops->vcpu_destroy(vcpu);
@@ -578,6 +601,13 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 	case KVM_SET_FPU:
 		return kvm_ioctl_set(vcpu, argp, sizeof(struct kvm_fpu),
 				     kvm_set_fpu_v);
+	case KVM_SET_CPUID:
+	case KVM_SET_CPUID2:
+	case KVM_GET_CPUID2:
+		return kvm_vcpu_ioctl_cpuid(vcpu, ioctl, argp);
+	case KVM_GET_MSRS:
+	case KVM_SET_MSRS:
+		return kvm_vcpu_ioctl_msr(vcpu, ioctl, argp);
 	default:
 		return -ENOTTY;
 	}

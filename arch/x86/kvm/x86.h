@@ -59,6 +59,17 @@ struct kvm_x86_ops {
 			   bool idt);
 
 	/*
+	 * MSRs the backend keeps in its own structures (the VMCB's syscall
+	 * MSRs, FS/GS bases, guest PAT...): 0 when @index is one of them, 1
+	 * when it is not and the caller must handle it.  Values are checked
+	 * by the caller.
+	 */
+	int (*get_msr)(struct kvm_vcpu *vcpu, u32 index, u64 *data);
+	int (*set_msr)(struct kvm_vcpu *vcpu, u32 index, u64 data);
+	/* The offset the CPU adds to the host TSC in guest mode. */
+	void (*write_tsc_offset)(struct kvm_vcpu *vcpu, u64 offset);
+
+	/*
 	 * Enter the guest once, with interrupts off; the registers in
 	 * struct kvm_vcpu_arch are current before and after.
 	 */
@@ -91,7 +102,6 @@ static inline bool is_long_mode(struct kvm_vcpu *vcpu)
 /* Helpers for exit handlers (x86.c). */
 void kvm_queue_exception(struct kvm_vcpu *vcpu, u8 vector);
 void kvm_queue_exception_e(struct kvm_vcpu *vcpu, u8 vector, u32 error_code);
-int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
 int kvm_emulate_halt(struct kvm_vcpu *vcpu);
 int kvm_emulate_pio(struct kvm_vcpu *vcpu, u16 port, int size, bool in,
 		    bool string, bool rep, unsigned long next_rip);
@@ -100,7 +110,6 @@ int kvm_internal_error(struct kvm_vcpu *vcpu, u32 suberror, u64 data0,
 		       u64 data1);
 int kvm_fetch_guest_insn(struct kvm_vcpu *vcpu, u8 *buf, unsigned int len);
 int kvm_guest_insn_len(struct kvm_vcpu *vcpu);
-int kvm_emulate_msr(struct kvm_vcpu *vcpu, bool write);
 int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu);
 void kvm_vcpu_reset(struct kvm_vcpu *vcpu);
 

@@ -23,6 +23,8 @@
 #include <asm/svm.h>
 #include <asm/traps.h>
 
+#include "../cpuid.h"
+#include "../msr.h"
 #include "../x86.h"
 
 /* CPUID Fn8000_000A: SVM revision (EAX), number of ASIDs (EBX), features. */
@@ -443,6 +445,52 @@ static void svm_set_dtable(struct kvm_vcpu *vcpu, const struct kvm_dtable *dt,
 	s->limit = dt->limit;
 }
 
+/* Where the VMCB keeps an MSR's guest value (APM 15.5.2, 15.25.8). */
+static u64 *svm_msr_slot(struct vcpu_svm *svm, u32 index)
+{
+	struct vmcb_save_area *save = &svm->vmcb->save;
+
+	switch (index) {
+	case MSR_STAR:			return &save->star;
+	case MSR_LSTAR:			return &save->lstar;
+	case MSR_CSTAR:			return &save->cstar;
+	case MSR_SYSCALL_MASK:		return &save->sfmask;
+	case MSR_KERNEL_GS_BASE:	return &save->kernel_gs_base;
+	case MSR_IA32_SYSENTER_CS:	return &save->sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP:	return &save->sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP:	return &save->sysenter_eip;
+	case MSR_FS_BASE:		return &save->fs.base;
+	case MSR_GS_BASE:		return &save->gs.base;
+	case MSR_IA32_CR_PAT:		return &save->g_pat;
+	default:			return NULL;
+	}
+}
+
+static int svm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data)
+{
+	u64 *slot = svm_msr_slot(to_svm(vcpu), index);
+
+	if (!slot)
+		return 1;
+	*data = *slot;
+	return 0;
+}
+
+static int svm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data)
+{
+	u64 *slot = svm_msr_slot(to_svm(vcpu), index);
+
+	if (!slot)
+		return 1;
+	*slot = data;
+	return 0;
+}
+
+static void svm_write_tsc_offset(struct kvm_vcpu *vcpu, u64 offset)
+{
+	to_svm(vcpu)->vmcb->control.tsc_offset = offset;
+}
+
 /*
  * Entry and exit
  */
@@ -764,6 +812,9 @@ const struct kvm_x86_ops svm_x86_ops = {
 	.set_segment		= svm_set_segment,
 	.get_dtable		= svm_get_dtable,
 	.set_dtable		= svm_set_dtable,
+	.get_msr		= svm_get_msr,
+	.set_msr		= svm_set_msr,
+	.write_tsc_offset	= svm_write_tsc_offset,
 
 	.vcpu_run		= svm_vcpu_run,
 	.handle_exit		= svm_handle_exit,
