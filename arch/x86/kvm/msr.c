@@ -16,6 +16,24 @@ long kvm_msr_check_extension(long ext)
 	return 0;
 }
 
+int kvm_vm_msr_init(struct kvm *kvm)
+{
+	return 0;
+}
+
+void kvm_vm_msr_free(struct kvm *kvm)
+{
+}
+
+int kvm_vcpu_msr_init(struct kvm_vcpu *vcpu)
+{
+	return 0;
+}
+
+void kvm_vcpu_msr_free(struct kvm_vcpu *vcpu)
+{
+}
+
 long kvm_dev_ioctl_msr(unsigned int ioctl, void __user *argp)
 {
 	return -ENOTTY;

@@ -8,6 +8,10 @@ struct kvm;
 struct kvm_vcpu;
 
 long kvm_msr_check_extension(long ext);
+int kvm_vm_msr_init(struct kvm *kvm);
+void kvm_vm_msr_free(struct kvm *kvm);
+int kvm_vcpu_msr_init(struct kvm_vcpu *vcpu);
+void kvm_vcpu_msr_free(struct kvm_vcpu *vcpu);
 /* KVM_GET_MSR_INDEX_LIST, KVM_GET_MSR_FEATURE_INDEX_LIST, KVM_GET_MSRS */
 long kvm_dev_ioctl_msr(unsigned int ioctl, void __user *argp);
 /* KVM_GET_MSRS, KVM_SET_MSRS */

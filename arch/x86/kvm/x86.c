@@ -113,12 +113,20 @@ long kvm_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
 
 int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 {
-	return kvm_mmu_init_vm(kvm);
+	int r = kvm_vm_msr_init(kvm);
+
+	if (r)
+		return r;
+	r = kvm_mmu_init_vm(kvm);
+	if (r)
+		kvm_vm_msr_free(kvm);
+	return r;
 }
 
 void kvm_arch_destroy_vm(struct kvm *kvm)
 {
 	kvm_mmu_destroy_vm(kvm);
+	kvm_vm_msr_free(kvm);
 }
 
 long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg)
@@ -176,17 +184,27 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 
 	if (!fpu_alloc_guest_fpstate(&vcpu->arch.guest_fpu))
 		return -ENOMEM;
+	r = kvm_vcpu_msr_init(vcpu);
+	if (r)
+		goto err_fpu;
 	kvm_vcpu_reset(vcpu);
 	vcpu->arch.tlb_flush_gen = atomic_long_read(&vcpu->kvm->tlb_flush_gen);
 	r = kvm_x86_ops->vcpu_create(vcpu);
 	if (r)
-		fpu_free_guest_fpstate(&vcpu->arch.guest_fpu);
+		goto err_msr;
+	return 0;
+
+err_msr:
+	kvm_vcpu_msr_free(vcpu);
+err_fpu:
+	fpu_free_guest_fpstate(&vcpu->arch.guest_fpu);
 	return r;
 }
 
 void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
 	kvm_vcpu_free_cpuid(vcpu);
+	kvm_vcpu_msr_free(vcpu);
 	kvm_mmu_free_cache(vcpu);
 	fpu_free_guest_fpstate(&vcpu->arch.guest_fpu);
 	kvm_x86_ops->vcpu_destroy(vcpu);
@@ -309,6 +327,7 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 
 	vcpu_load(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->arch.guest_fpu, true);
+	vcpu->arch.has_run = true;
 
 	/* Finish what the last exit left to userspace (api.rst, KVM_RUN). */
 	if (vcpu->arch.complete_userspace_io) {

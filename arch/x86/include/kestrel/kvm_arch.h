@@ -11,6 +11,9 @@
 #include <asm/kvm_vcpu_regs.h>
 
 struct kvm_vcpu;
+struct kvm_cpuid_entry2;
+struct kvm_vcpu_msrs;			/* msr.h */
+struct kvm_vm_msrs;			/* msr.h */
 
 enum kvm_reg {
 	VCPU_REGS_RAX = __VCPU_REGS_RAX,
@@ -36,6 +39,7 @@ struct kvm_arch {
 	/* Root of the nested (NPT) / extended (EPT) page tables. */
 	struct page *tdp_root;
 	int tdp_levels;
+	struct kvm_vm_msrs *msrs;	/* MSR filter, user-space MSR exits */
 };
 
 /* A guest instruction that needs userspace to finish: KVM_EXIT_IO/MMIO. */
@@ -93,6 +97,12 @@ struct kvm_vcpu_arch {
 	u32 pkru;
 
 	struct fpu_guest guest_fpu;
+
+	/* KVM_SET_CPUID2's table, and whether the vCPU has run (cpuid.c). */
+	struct kvm_cpuid_entry2 *cpuid_entries;
+	int cpuid_nent;
+	bool has_run;
+	struct kvm_vcpu_msrs *msrs;	/* msr.c */
 	long tlb_flush_gen;		/* the VM generation last flushed */
 
 	/* Run on the next KVM_RUN before anything else; 1: go on. */
