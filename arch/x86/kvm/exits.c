@@ -9,6 +9,7 @@
 
 #include <linux/kvm.h>
 #include <linux/mm.h>
+#include <asm/fpu/xcr.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 
@@ -663,4 +664,27 @@ int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu)
 	}
 	vcpu->arch.rip += insn.len;
 	return 1;
+}
+
+/*
+ * XSETBV (SDM vol. 2C): #UD without CR4.OSXSAVE, #GP(0) from CPL > 0, for
+ * an XCR other than XCR0, or for a value XCR0 may not take.
+ */
+int kvm_emulate_xsetbv(struct kvm_vcpu *vcpu)
+{
+	u64 val = (kvm_reg_read(vcpu, VCPU_REGS_RDX) << 32) |
+		  (u32)kvm_reg_read(vcpu, VCPU_REGS_RAX);
+	struct kvm_segment ss;
+
+	if (!(vcpu->arch.cr4 & X86_CR4_OSXSAVE)) {
+		kvm_queue_exception(vcpu, X86_TRAP_UD);
+		return 1;
+	}
+	kvm_x86_ops->get_segment(vcpu, &ss, VCPU_SREG_SS);
+	if (ss.dpl || (u32)kvm_reg_read(vcpu, VCPU_REGS_RCX) != XCR_XFEATURE_ENABLED_MASK ||
+	    kvm_set_xcr0(vcpu, val)) {
+		kvm_queue_exception_e(vcpu, X86_TRAP_GP, 0);
+		return 1;
+	}
+	return kvm_x86_ops->skip_emulated_instruction(vcpu);
 }

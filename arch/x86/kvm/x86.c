@@ -14,6 +14,7 @@
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
 #include <asm/pkru.h>
 #include <asm/processor.h>
 
@@ -55,6 +56,69 @@ static const struct kvm_x86_ops *kvm_x86_pick_backend(void)
 	return NULL;
 }
 
+/*
+ * Guest XSAVE state
+ */
+
+u64 kvm_supported_xcr0;
+static u64 host_xcr0;
+static u32 host_pkru;
+
+/*
+ * The state components Kestrel lets a guest enable: x87, SSE, AVX and
+ * AVX-512, as far as the host has them.  MPX, PKRU (switched separately)
+ * and the dynamically enabled AMX are not offered.
+ */
+static void kvm_init_xsave(void)
+{
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		return;
+	host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	kvm_supported_xcr0 = host_xcr0 & (XFEATURE_MASK_FPSSE |
+					  XFEATURE_MASK_YMM |
+					  XFEATURE_MASK_AVX512);
+}
+
+void kvm_load_guest_xsave_state(struct kvm_vcpu *vcpu)
+{
+	if ((vcpu->arch.cr4 & X86_CR4_OSXSAVE) && vcpu->arch.xcr0 != host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->arch.xcr0);
+	/* The guest may write PKRU with its own CR4.PKE. */
+	host_pkru = read_pkru();
+	write_pkru(vcpu->arch.pkru);
+	vcpu->arch.xsave_state_loaded = true;
+}
+
+void kvm_load_host_xsave_state(struct kvm_vcpu *vcpu)
+{
+	if (!vcpu->arch.xsave_state_loaded)
+		return;
+	vcpu->arch.pkru = read_pkru();
+	write_pkru(host_pkru);
+	if (boot_cpu_has(X86_FEATURE_XSAVE) &&
+	    xgetbv(XCR_XFEATURE_ENABLED_MASK) != host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
+	vcpu->arch.xsave_state_loaded = false;
+}
+
+/*
+ * XCR0 rules (SDM vol. 1, 13.3): x87 always on, AVX needs SSE, the three
+ * AVX-512 components together and with AVX, only what is supported.
+ */
+int kvm_set_xcr0(struct kvm_vcpu *vcpu, u64 xcr0)
+{
+	if (!(xcr0 & XFEATURE_MASK_FP) || (xcr0 & ~(kvm_supported_xcr0 | XFEATURE_MASK_FP)))
+		return 1;
+	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
+		return 1;
+	if ((xcr0 & XFEATURE_MASK_AVX512) &&
+	    ((xcr0 & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||
+	     !(xcr0 & XFEATURE_MASK_YMM)))
+		return 1;
+	vcpu->arch.xcr0 = xcr0;
+	return 0;
+}
+
 int kvm_arch_init(void)
 {
 	const struct kvm_x86_ops *ops = kvm_x86_pick_backend();
@@ -66,6 +130,7 @@ int kvm_arch_init(void)
 	if (r)
 		return r;
 	kvm_x86_ops = ops;
+	kvm_init_xsave();
 	return 0;
 }
 
@@ -85,9 +150,35 @@ void kvm_arch_hardware_disable(void)
 	kvm_x86_ops->hardware_disable();
 }
 
+/* The size of KVM_GET_XSAVE2's buffer: every state component the host has. */
+static long kvm_xsave2_size(void)
+{
+	u32 eax, ebx, ecx, edx;
+
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		return sizeof(struct kvm_xsave);
+	/* CPUID.(EAX=0DH,ECX=0):EBX: size for the components in XCR0. */
+	cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
+	return max_t(long, ebx, sizeof(struct kvm_xsave));
+}
+
 long kvm_arch_check_extension(long ext)
 {
-	return kvm_cpuid_check_extension(ext) ?: kvm_msr_check_extension(ext);
+	switch (ext) {
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+	case KVM_CAP_DEBUGREGS:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_XSAVE:
+		return 1;
+	case KVM_CAP_XCRS:
+		return boot_cpu_has(X86_FEATURE_XSAVE);
+	case KVM_CAP_XSAVE2:
+		return kvm_xsave2_size();
+	default:
+		return kvm_cpuid_check_extension(ext) ?:
+		       kvm_msr_check_extension(ext);
+	}
 }
 
 long kvm_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
@@ -129,11 +220,30 @@ void kvm_arch_destroy_vm(struct kvm *kvm)
 	kvm_vm_msr_free(kvm);
 }
 
+/* VMX's identity-mapped page table address: nothing to do on SVM. */
+static long kvm_vm_ioctl_set_identity_map_addr(struct kvm *kvm,
+					       void __user *argp)
+{
+	u64 addr;
+	long r = -EINVAL;
+
+	mutex_lock(&kvm->lock);
+	if (!atomic_read(&kvm->nr_vcpus))
+		r = copy_from_user(&addr, argp, sizeof(addr)) ? -EFAULT : 0;
+	mutex_unlock(&kvm->lock);
+	return r;
+}
+
 long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
 
 	switch (ioctl) {
+	case KVM_SET_TSS_ADDR:
+		/* Only VMX without unrestricted guest needs the TSS. */
+		return arg > (unsigned int)(-3 * PAGE_SIZE) ? -EINVAL : 0;
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		return kvm_vm_ioctl_set_identity_map_addr(kvm, argp);
 	case KVM_X86_SET_MSR_FILTER:
 	case KVM_ENABLE_CAP:
 		return kvm_vm_ioctl_msr(kvm, ioctl, argp);
@@ -174,6 +284,9 @@ void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
 	a->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 		       (vcpu->vcpu_id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	memset(a->db, 0, sizeof(a->db));
+	a->dr6 = DR6_RESET;
+	a->dr7 = DR7_RESET;
+	a->xcr0 = XFEATURE_MASK_FP;
 	a->exception.pending = false;
 	a->complete_userspace_io = NULL;
 }
@@ -249,7 +362,6 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
 	bool flush_tlb = false;
-	u32 host_pkru;
 	long gen;
 
 	preempt_disable();
@@ -279,15 +391,7 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 
-	/*
-	 * PKRU is not switched by VMRUN and the guest may write it (its CR4
-	 * is its own): swap it, or the host would run with the guest's.
-	 */
-	host_pkru = read_pkru();
-	write_pkru(vcpu->arch.pkru);
 	kvm_x86_ops->vcpu_run(vcpu, flush_tlb);
-	vcpu->arch.pkru = read_pkru();
-	write_pkru(host_pkru);
 	/*
 	 * #VMEXIT leaves DR7 at its reset value (APM vol. 2, 15.6): put back
 	 * the host's breakpoints (perf, ptrace watchpoints) if it has any.
@@ -565,6 +669,106 @@ static long kvm_ioctl_set(struct kvm_vcpu *vcpu, void __user *argp,
 	return r;
 }
 
+static void kvm_get_debugregs(struct kvm_vcpu *vcpu, void *v)
+{
+	struct kvm_debugregs *d = v;
+
+	memcpy(d->db, vcpu->arch.db, sizeof(d->db));
+	d->dr6 = vcpu->arch.dr6;
+	d->dr7 = vcpu->arch.dr7;
+}
+
+/* DR6 and DR7 bits 63:32 are reserved (SDM vol. 3B, 18.2.3-18.2.4). */
+static int kvm_set_debugregs(struct kvm_vcpu *vcpu, const void *v)
+{
+	const struct kvm_debugregs *d = v;
+
+	if (d->flags || d->dr6 >> 32 || d->dr7 >> 32)
+		return -EINVAL;
+	memcpy(vcpu->arch.db, d->db, sizeof(d->db));
+	vcpu->arch.dr6 = d->dr6;
+	vcpu->arch.dr7 = d->dr7;
+	return 0;
+}
+
+static void kvm_get_xcrs(struct kvm_vcpu *vcpu, void *v)
+{
+	struct kvm_xcrs *x = v;
+
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		return;
+	x->nr_xcrs = 1;
+	x->xcrs[0].xcr = XCR_XFEATURE_ENABLED_MASK;
+	x->xcrs[0].value = vcpu->arch.xcr0;
+}
+
+/* Only XCR0 exists; any other XCR in the list is ignored, as in KVM. */
+static int kvm_set_xcrs(struct kvm_vcpu *vcpu, const void *v)
+{
+	const struct kvm_xcrs *x = v;
+	u32 i;
+
+	if (!boot_cpu_has(X86_FEATURE_XSAVE) || x->nr_xcrs > KVM_MAX_XCRS ||
+	    x->flags)
+		return -EINVAL;
+	for (i = 0; i < x->nr_xcrs; i++)
+		if (x->xcrs[i].xcr == XCR_XFEATURE_ENABLED_MASK)
+			return kvm_set_xcr0(vcpu, x->xcrs[i].value) ? -EINVAL : 0;
+	return 0;
+}
+
+/* Without an in-kernel LAPIC a vCPU is always runnable (api.rst 4.38). */
+static void kvm_get_mp_state(struct kvm_vcpu *vcpu, void *v)
+{
+	struct kvm_mp_state *mp = v;
+
+	mp->mp_state = KVM_MP_STATE_RUNNABLE;
+}
+
+static int kvm_set_mp_state(struct kvm_vcpu *vcpu, const void *v)
+{
+	const struct kvm_mp_state *mp = v;
+
+	return mp->mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
+}
+
+/*
+ * KVM_GET_XSAVE(2): the guest's xstate in the standard (uncompacted)
+ * layout, x87 and SSE always, and the components the guest may enable.
+ */
+static long kvm_get_xsave(struct kvm_vcpu *vcpu, void __user *argp,
+			  unsigned int size)
+{
+	void *buf = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	long r;
+
+	if (!buf)
+		return -ENOMEM;
+	fpu_copy_guest_fpstate_to_uabi(&vcpu->arch.guest_fpu, buf, size,
+				       kvm_supported_xcr0 | XFEATURE_MASK_FPSSE,
+				       vcpu->arch.pkru);
+	r = copy_to_user(argp, buf, size) ? -EFAULT : 0;
+	kfree(buf);
+	return r;
+}
+
+static long kvm_set_xsave(struct kvm_vcpu *vcpu, void __user *argp)
+{
+	unsigned int size = max_t(unsigned int, vcpu->arch.guest_fpu.uabi_size,
+				  sizeof(struct kvm_xsave));
+	void *buf = memdup_user(argp, size);
+	long r;
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	/* Rejects components beyond XCR0's reach and malformed headers. */
+	r = fpu_copy_uabi_to_guest_fpstate(&vcpu->arch.guest_fpu, buf,
+					   kvm_supported_xcr0 | XFEATURE_MASK_FPSSE,
+					   &vcpu->arch.pkru);
+	kfree(buf);
+	return r;
+}
+
 static void kvm_get_regs_v(struct kvm_vcpu *vcpu, void *v)
 {
 	kvm_get_regs(vcpu, v);
@@ -620,6 +824,30 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 	case KVM_SET_FPU:
 		return kvm_ioctl_set(vcpu, argp, sizeof(struct kvm_fpu),
 				     kvm_set_fpu_v);
+	case KVM_GET_DEBUGREGS:
+		return kvm_ioctl_get(vcpu, argp, sizeof(struct kvm_debugregs),
+				     kvm_get_debugregs);
+	case KVM_SET_DEBUGREGS:
+		return kvm_ioctl_set(vcpu, argp, sizeof(struct kvm_debugregs),
+				     kvm_set_debugregs);
+	case KVM_GET_XCRS:
+		return kvm_ioctl_get(vcpu, argp, sizeof(struct kvm_xcrs),
+				     kvm_get_xcrs);
+	case KVM_SET_XCRS:
+		return kvm_ioctl_set(vcpu, argp, sizeof(struct kvm_xcrs),
+				     kvm_set_xcrs);
+	case KVM_GET_MP_STATE:
+		return kvm_ioctl_get(vcpu, argp, sizeof(struct kvm_mp_state),
+				     kvm_get_mp_state);
+	case KVM_SET_MP_STATE:
+		return kvm_ioctl_set(vcpu, argp, sizeof(struct kvm_mp_state),
+				     kvm_set_mp_state);
+	case KVM_GET_XSAVE:
+		return kvm_get_xsave(vcpu, argp, sizeof(struct kvm_xsave));
+	case KVM_GET_XSAVE2:
+		return kvm_get_xsave(vcpu, argp, kvm_xsave2_size());
+	case KVM_SET_XSAVE:
+		return kvm_set_xsave(vcpu, argp);
 	case KVM_SET_CPUID:
 	case KVM_SET_CPUID2:
 	case KVM_GET_CPUID2:

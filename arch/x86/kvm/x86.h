@@ -99,6 +99,14 @@ static inline bool is_long_mode(struct kvm_vcpu *vcpu)
 	return vcpu->arch.efer & EFER_LMA;
 }
 
+/*
+ * Around VMRUN, inside the backend's GIF-clear region so that not even an
+ * NMI runs with the guest's values: XCR0 and PKRU, which VMRUN does not
+ * switch.
+ */
+void kvm_load_guest_xsave_state(struct kvm_vcpu *vcpu);
+void kvm_load_host_xsave_state(struct kvm_vcpu *vcpu);
+
 /* Helpers for exit handlers (x86.c). */
 void kvm_queue_exception(struct kvm_vcpu *vcpu, u8 vector);
 void kvm_queue_exception_e(struct kvm_vcpu *vcpu, u8 vector, u32 error_code);
@@ -111,6 +119,9 @@ int kvm_internal_error(struct kvm_vcpu *vcpu, u32 suberror, u64 data0,
 int kvm_fetch_guest_insn(struct kvm_vcpu *vcpu, u8 *buf, unsigned int len);
 int kvm_guest_insn_len(struct kvm_vcpu *vcpu);
 int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu);
+int kvm_emulate_xsetbv(struct kvm_vcpu *vcpu);
+int kvm_set_xcr0(struct kvm_vcpu *vcpu, u64 xcr0);
+extern u64 kvm_supported_xcr0;
 void kvm_vcpu_reset(struct kvm_vcpu *vcpu);
 
 /* mmu/mmu.c */

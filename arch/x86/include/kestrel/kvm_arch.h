@@ -35,6 +35,10 @@ enum kvm_reg {
 	NR_VCPU_REGS
 };
 
+/* Power-up values: SDM vol. 3B, 18.2.3-18.2.4. */
+#define DR6_RESET		0xffff0ff0UL
+#define DR7_RESET		0x400UL
+
 struct kvm_arch {
 	/* Root of the nested (NPT) / extended (EPT) page tables. */
 	struct page *tdp_root;
@@ -94,7 +98,10 @@ struct kvm_vcpu_arch {
 	u64 efer;
 	u64 apic_base;
 	unsigned long db[4];		/* DR0-DR3, see kvm_emulate_mov_dr() */
+	unsigned long dr6, dr7;
+	u64 xcr0;
 	u32 pkru;
+	bool xsave_state_loaded;	/* guest XCR0/PKRU are in the CPU */
 
 	struct fpu_guest guest_fpu;
 

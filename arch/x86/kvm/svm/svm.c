@@ -30,9 +30,6 @@
 /* CPUID Fn8000_000A: SVM revision (EAX), number of ASIDs (EBX), features. */
 #define SVM_CPUID_LEAF 0x8000000a
 
-/* Power-up values: SDM vol. 3B, 18.2.3-18.2.4 (DR6, DR7); vol. 3A, 11.12.4 (PAT). */
-#define DR6_RESET		0xffff0ff0ULL
-#define DR7_RESET		0x400ULL
 #define PAT_RESET		0x0007040600070406ULL
 
 /* I/O and MSR permission maps: 12 KiB and 8 KiB (APM 15.10.1, 15.11). */
@@ -521,6 +518,8 @@ static void svm_load_guest_regs(struct vcpu_svm *svm)
 	save->cr4 = a->cr4;
 	/* VMRUN refuses a guest without EFER.SVME (APM 15.5.1). */
 	save->efer = a->efer | EFER_SVME;
+	save->dr6 = a->dr6;
+	save->dr7 = a->dr7;
 }
 
 static void svm_save_guest_regs(struct vcpu_svm *svm)
@@ -537,6 +536,8 @@ static void svm_save_guest_regs(struct vcpu_svm *svm)
 	a->cr3 = save->cr3;
 	a->cr4 = save->cr4;
 	a->efer = save->efer & ~EFER_SVME;
+	a->dr6 = save->dr6;
+	a->dr7 = save->dr7;
 }
 
 /* An interrupted delivery first, else a queued exception (APM 15.20). */
@@ -578,8 +579,10 @@ static void svm_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
 	c->clean = 0;
 
 	clgi();
+	kvm_load_guest_xsave_state(vcpu);
 	__svm_vcpu_run(svm->vmcb_pa, vcpu->arch.regs,
 		       page_to_phys(sd->host_vmsave));
+	kvm_load_host_xsave_state(vcpu);
 	stgi();
 
 	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
@@ -675,6 +678,11 @@ static int svm_exit_msr(struct vcpu_svm *svm)
 	return kvm_emulate_msr(&svm->vcpu, svm->vmcb->control.exit_info_1);
 }
 
+static int svm_exit_xsetbv(struct vcpu_svm *svm)
+{
+	return kvm_emulate_xsetbv(&svm->vcpu);
+}
+
 static int svm_exit_dr(struct vcpu_svm *svm)
 {
 	return kvm_emulate_mov_dr(&svm->vcpu);
@@ -745,7 +753,7 @@ static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
 	[SVM_EXIT_WBINVD]				= svm_exit_skip,
 	[SVM_EXIT_MONITOR]				= svm_exit_ud,
 	[SVM_EXIT_MWAIT]				= svm_exit_ud,
-	[SVM_EXIT_XSETBV]				= svm_exit_ud,
+	[SVM_EXIT_XSETBV]				= svm_exit_xsetbv,
 	[SVM_EXIT_RDPRU]				= svm_exit_ud,
 	[SVM_EXIT_NPF]					= svm_exit_npf,
 };

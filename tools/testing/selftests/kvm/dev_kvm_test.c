@@ -33,6 +33,13 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_MAX_VCPUS:
 	case KVM_CAP_MAX_VCPU_ID:
 	case KVM_CAP_NR_MEMSLOTS:
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+	case KVM_CAP_DEBUGREGS:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_XSAVE:
+	case KVM_CAP_XCRS:
+	case KVM_CAP_XSAVE2:
 		return true;
 	default:
 		return false;
