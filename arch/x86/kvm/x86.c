@@ -16,6 +16,7 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 #include <asm/pkru.h>
+#include <asm/traps.h>
 #include <asm/processor.h>
 
 #include <kestrel/kvm_host.h>
@@ -170,6 +171,8 @@ long kvm_arch_check_extension(long ext)
 	case KVM_CAP_DEBUGREGS:
 	case KVM_CAP_MP_STATE:
 	case KVM_CAP_XSAVE:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_INTR_SHADOW:
 		return 1;
 	case KVM_CAP_XCRS:
 		return boot_cpu_has(X86_FEATURE_XSAVE);
@@ -287,7 +290,11 @@ void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
 	a->dr6 = DR6_RESET;
 	a->dr7 = DR7_RESET;
 	a->xcr0 = XFEATURE_MASK_FP;
-	a->exception.pending = false;
+	memset(&a->exception, 0, sizeof(a->exception));
+	memset(&a->interrupt, 0, sizeof(a->interrupt));
+	a->nmi_injected = false;
+	a->nmi_pending = false;
+	a->nmi_masked = false;
 	a->complete_userspace_io = NULL;
 }
 
@@ -407,6 +414,33 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	return kvm_x86_ops->handle_exit(vcpu);
 }
 
+/*
+ * For a VMM with its own interrupt controller (api.rst, KVM_INTERRUPT): the
+ * guest takes an external interrupt now, and none is waiting to be
+ * delivered.
+ */
+static bool kvm_vcpu_ready_for_interrupt_injection(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_arch *a = &vcpu->arch;
+
+	return (a->rflags & X86_EFLAGS_IF) &&
+	       !kvm_x86_ops->get_interrupt_shadow(vcpu) &&
+	       !a->interrupt.injected && !a->exception.injected &&
+	       !a->nmi_injected;
+}
+
+/* What kvm_run tells userspace after every KVM_RUN (api.rst, "kvm_run"). */
+static void kvm_post_run_save(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->if_flag = !!(vcpu->arch.rflags & X86_EFLAGS_IF);
+	run->cr8 = kvm_x86_ops->get_cr8(vcpu);
+	run->apic_base = vcpu->arch.apic_base;
+	run->ready_for_interrupt_injection =
+		kvm_vcpu_ready_for_interrupt_injection(vcpu);
+}
+
 static int kvm_vcpu_run_loop(struct kvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -418,9 +452,16 @@ static int kvm_vcpu_run_loop(struct kvm_vcpu *vcpu)
 			return -EINTR;
 		}
 		cond_resched();
+		kvm_x86_ops->enable_irq_window(vcpu,
+					       READ_ONCE(run->request_interrupt_window));
 		r = kvm_vcpu_enter_guest(vcpu);
 		if (r <= 0)
 			return r;
+		if (READ_ONCE(run->request_interrupt_window) &&
+		    kvm_vcpu_ready_for_interrupt_injection(vcpu)) {
+			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+			return 0;
+		}
 	}
 }
 
@@ -445,6 +486,7 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		r = READ_ONCE(run->immediate_exit) ? -EINTR :
 		    kvm_vcpu_run_loop(vcpu);
 
+	kvm_post_run_save(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->arch.guest_fpu, false);
 	vcpu_put(vcpu);
 	return r;
@@ -524,6 +566,7 @@ static void kvm_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->cr3 = vcpu->arch.cr3;
 	sregs->cr4 = vcpu->arch.cr4;
 	sregs->efer = vcpu->arch.efer;
+	sregs->cr8 = kvm_x86_ops->get_cr8(vcpu);
 	sregs->apic_base = vcpu->arch.apic_base;
 }
 
@@ -542,7 +585,7 @@ static bool kvm_is_valid_sregs(const struct kvm_sregs *s)
 				  X86_CR4_FSGSBASE | X86_CR4_PCIDE |
 				  X86_CR4_SMEP | X86_CR4_SMAP);
 
-	if (s->cr0 >> 32 || s->cr4 & cr4_reserved)
+	if (s->cr0 >> 32 || s->cr4 & cr4_reserved || s->cr8 >> 4)
 		return false;
 	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
 		return false;
@@ -579,6 +622,7 @@ static int kvm_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *s)
 	vcpu->arch.cr4 = s->cr4;
 	vcpu->arch.efer = s->efer;
 	vcpu->arch.apic_base = s->apic_base;
+	ops->set_cr8(vcpu, s->cr8);
 	ops->set_dtable(vcpu, &s->idt, true);
 	ops->set_dtable(vcpu, &s->gdt, false);
 	ops->set_segment(vcpu, &s->cs, VCPU_SREG_CS);
@@ -717,6 +761,91 @@ static int kvm_set_xcrs(struct kvm_vcpu *vcpu, const void *v)
 	return 0;
 }
 
+static bool kvm_exception_is_soft(u8 vector)
+{
+	return vector == X86_TRAP_BP || vector == X86_TRAP_OF;
+}
+
+/*
+ * KVM_GET_VCPU_EVENTS without KVM_CAP_EXCEPTION_PAYLOAD: a pending and an
+ * injected exception are reported alike, soft ones (INT3, INTO) not at all
+ * since they are executed again.  No SMM, no SIPI without a LAPIC.
+ */
+static void kvm_get_vcpu_events(struct kvm_vcpu *vcpu, void *v)
+{
+	struct kvm_vcpu_events *ev = v;
+	struct kvm_vcpu_arch *a = &vcpu->arch;
+
+	if (!kvm_exception_is_soft(a->exception.vector))
+		ev->exception.injected = a->exception.injected ||
+					 a->exception.pending;
+	ev->exception.nr = a->exception.vector;
+	ev->exception.has_error_code = a->exception.has_error_code;
+	ev->exception.error_code = a->exception.error_code;
+	ev->interrupt.injected = a->interrupt.injected && !a->interrupt.soft;
+	ev->interrupt.nr = a->interrupt.nr;
+	ev->interrupt.shadow = kvm_x86_ops->get_interrupt_shadow(vcpu);
+	ev->nmi.injected = a->nmi_injected;
+	ev->nmi.pending = a->nmi_pending;
+	ev->nmi.masked = a->nmi_masked;
+	ev->flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
+		    KVM_VCPUEVENT_VALID_SMM;
+}
+
+static int kvm_set_vcpu_events(struct kvm_vcpu *vcpu, const void *v)
+{
+	const struct kvm_vcpu_events *ev = v;
+	struct kvm_vcpu_arch *a = &vcpu->arch;
+
+	/* Payloads and triple-fault events are opt-in capabilities: not here. */
+	if (ev->flags & ~(KVM_VCPUEVENT_VALID_NMI_PENDING |
+			  KVM_VCPUEVENT_VALID_SIPI_VECTOR |
+			  KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM))
+		return -EINVAL;
+	if (ev->exception.injected &&
+	    (ev->exception.nr > 31 || ev->exception.nr == NMI_VECTOR))
+		return -EINVAL;
+	/* Kestrel has no SMM. */
+	if ((ev->flags & KVM_VCPUEVENT_VALID_SMM) &&
+	    (ev->smi.smm || ev->smi.pending))
+		return -EINVAL;
+
+	a->exception.pending = false;
+	a->exception.injected = ev->exception.injected;
+	a->exception.vector = ev->exception.nr;
+	a->exception.has_error_code = ev->exception.has_error_code;
+	a->exception.error_code = ev->exception.error_code;
+	/* A soft interrupt is executed again, as after any exit. */
+	a->interrupt.injected = ev->interrupt.injected && !ev->interrupt.soft;
+	a->interrupt.nr = ev->interrupt.nr;
+	a->interrupt.soft = false;
+	if (ev->flags & KVM_VCPUEVENT_VALID_SHADOW)
+		kvm_x86_ops->set_interrupt_shadow(vcpu, ev->interrupt.shadow);
+	a->nmi_injected = ev->nmi.injected;
+	if (ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
+		a->nmi_pending = ev->nmi.pending;
+	a->nmi_masked = ev->nmi.masked;
+	return 0;
+}
+
+/*
+ * KVM_INTERRUPT with the irqchip in userspace: deliver at the next entry.
+ * As in KVM 6.1, a second one before then replaces the first.
+ */
+static long kvm_vcpu_ioctl_interrupt(struct kvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_interrupt irq;
+
+	if (copy_from_user(&irq, argp, sizeof(irq)))
+		return -EFAULT;
+	if (irq.irq >= KVM_NR_INTERRUPTS)
+		return -EINVAL;
+	vcpu->arch.interrupt.injected = true;
+	vcpu->arch.interrupt.nr = irq.irq;
+	vcpu->arch.interrupt.soft = false;
+	return 0;
+}
+
 /* Without an in-kernel LAPIC a vCPU is always runnable (api.rst 4.38). */
 static void kvm_get_mp_state(struct kvm_vcpu *vcpu, void *v)
 {
@@ -824,6 +953,14 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 	case KVM_SET_FPU:
 		return kvm_ioctl_set(vcpu, argp, sizeof(struct kvm_fpu),
 				     kvm_set_fpu_v);
+	case KVM_GET_VCPU_EVENTS:
+		return kvm_ioctl_get(vcpu, argp, sizeof(struct kvm_vcpu_events),
+				     kvm_get_vcpu_events);
+	case KVM_SET_VCPU_EVENTS:
+		return kvm_ioctl_set(vcpu, argp, sizeof(struct kvm_vcpu_events),
+				     kvm_set_vcpu_events);
+	case KVM_INTERRUPT:
+		return kvm_vcpu_ioctl_interrupt(vcpu, argp);
 	case KVM_GET_DEBUGREGS:
 		return kvm_ioctl_get(vcpu, argp, sizeof(struct kvm_debugregs),
 				     kvm_get_debugregs);

@@ -66,6 +66,15 @@ struct kvm_x86_ops {
 	 */
 	int (*get_msr)(struct kvm_vcpu *vcpu, u32 index, u64 *data);
 	int (*set_msr)(struct kvm_vcpu *vcpu, u32 index, u64 data);
+	/* The STI/MOV SS interrupt shadow, as KVM_X86_SHADOW_INT_* bits. */
+	u32 (*get_interrupt_shadow)(struct kvm_vcpu *vcpu);
+	void (*set_interrupt_shadow)(struct kvm_vcpu *vcpu, u32 mask);
+	/* The guest's CR8 (task priority), kept by the hardware. */
+	u64 (*get_cr8)(struct kvm_vcpu *vcpu);
+	void (*set_cr8)(struct kvm_vcpu *vcpu, u64 cr8);
+	/* Exit as soon as the guest can take an external interrupt. */
+	void (*enable_irq_window)(struct kvm_vcpu *vcpu, bool enable);
+
 	/* The offset the CPU adds to the host TSC in guest mode. */
 	void (*write_tsc_offset)(struct kvm_vcpu *vcpu, u64 offset);
 

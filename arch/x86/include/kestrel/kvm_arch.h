@@ -79,11 +79,23 @@ struct kvm_mmu_memory_cache {
 	void *objects[8];
 };
 
+/*
+ * Events, as KVM models them: "pending" is not yet delivered, "injected"
+ * is being delivered (in EVENTINJ, or interrupted by an exit and to be
+ * delivered again).
+ */
 struct kvm_queued_exception {
 	bool pending;
+	bool injected;
 	u8 vector;
 	bool has_error_code;
 	u32 error_code;
+};
+
+struct kvm_queued_interrupt {
+	bool injected;
+	bool soft;
+	u8 nr;
 };
 
 struct kvm_vcpu_arch {
@@ -122,6 +134,10 @@ struct kvm_vcpu_arch {
 	u8 insn_len;
 	struct kvm_mmu_memory_cache mmu_cache;
 	struct kvm_queued_exception exception;
+	struct kvm_queued_interrupt interrupt;
+	bool nmi_injected;
+	bool nmi_pending;
+	bool nmi_masked;
 };
 
 #endif /* KESTREL_KVM_ARCH_H */

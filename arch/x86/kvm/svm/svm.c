@@ -61,9 +61,6 @@ struct vcpu_svm {
 	u32 asid;
 	u64 asid_generation;
 	int last_cpu;
-	/* An event whose delivery an exit interrupted, to deliver again. */
-	u32 reinject;
-	u32 reinject_err;
 };
 
 static inline void clgi(void)
@@ -314,7 +311,6 @@ static void svm_init_vmcb(struct vcpu_svm *svm)
 	clear_page(svm->vmcb);
 	svm_init_control(svm);
 	svm_init_save_area(&svm->vmcb->save);
-	svm->reinject = 0;
 }
 
 static struct kvm_vcpu *svm_vcpu_alloc(void)
@@ -483,6 +479,54 @@ static int svm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data)
 	return 0;
 }
 
+static u32 svm_get_interrupt_shadow(struct kvm_vcpu *vcpu)
+{
+	if (to_svm(vcpu)->vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK)
+		return KVM_X86_SHADOW_INT_STI | KVM_X86_SHADOW_INT_MOV_SS;
+	return 0;
+}
+
+static void svm_set_interrupt_shadow(struct kvm_vcpu *vcpu, u32 mask)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	if (mask)
+		c->int_state |= SVM_INTERRUPT_SHADOW_MASK;
+	else
+		c->int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+}
+
+/* With V_INTR_MASKING the guest's CR8 is V_TPR (APM 15.21.1). */
+static u64 svm_get_cr8(struct kvm_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->control.int_ctl & V_TPR_MASK;
+}
+
+static void svm_set_cr8(struct kvm_vcpu *vcpu, u64 cr8)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	c->int_ctl = (c->int_ctl & ~V_TPR_MASK) | (cr8 & V_TPR_MASK);
+}
+
+/*
+ * The interrupt window: a virtual interrupt the guest takes as soon as it
+ * can take any (highest priority, TPR ignored), intercepted (APM 15.21.4).
+ */
+static void svm_enable_irq_window(struct kvm_vcpu *vcpu, bool enable)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+	u32 vintr = V_IRQ_MASK | V_IGN_TPR_MASK | (0xf << V_INTR_PRIO_SHIFT);
+
+	if (enable) {
+		c->int_ctl |= vintr;
+		svm_set_intercept(c, INTERCEPT_VINTR);
+	} else {
+		c->int_ctl &= ~vintr;
+		__clear_bit(INTERCEPT_VINTR, (unsigned long *)c->intercepts);
+	}
+}
+
 static void svm_write_tsc_offset(struct kvm_vcpu *vcpu, u64 offset)
 {
 	to_svm(vcpu)->vmcb->control.tsc_offset = offset;
@@ -540,24 +584,31 @@ static void svm_save_guest_regs(struct vcpu_svm *svm)
 	a->dr7 = save->dr7;
 }
 
-/* An interrupted delivery first, else a queued exception (APM 15.20). */
+/*
+ * Event injection through EVENTINJ (APM 15.20): an event whose delivery
+ * was interrupted goes first, then a new exception.  Injection ignores
+ * RFLAGS.IF: a VMM using KVM_INTERRUPT injects only when the guest is ready.
+ */
 static void svm_inject_event(struct vcpu_svm *svm)
 {
-	struct kvm_queued_exception *e = &svm->vcpu.arch.exception;
+	struct kvm_vcpu_arch *a = &svm->vcpu.arch;
+	struct kvm_queued_exception *e = &a->exception;
 	struct vmcb_control_area *c = &svm->vmcb->control;
 
 	c->event_inj = 0;
-	if (svm->reinject) {
-		c->event_inj = svm->reinject;
-		c->event_inj_err = svm->reinject_err;
-		svm->reinject = 0;
-	} else if (e->pending) {
+	if (e->injected || e->pending) {
 		c->event_inj = e->vector | SVM_EVTINJ_TYPE_EXEPT |
-			       SVM_EVTINJ_VALID |
 			       (e->has_error_code ? SVM_EVTINJ_VALID_ERR : 0);
 		c->event_inj_err = e->error_code;
 		e->pending = false;
+		e->injected = true;
+	} else if (a->nmi_injected) {
+		c->event_inj = NMI_VECTOR | SVM_EVTINJ_TYPE_NMI;
+	} else if (a->interrupt.injected) {
+		c->event_inj = a->interrupt.nr | SVM_EVTINJ_TYPE_INTR;
 	}
+	if (c->event_inj)
+		c->event_inj |= SVM_EVTINJ_VALID;
 }
 
 static void svm_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
@@ -651,6 +702,13 @@ static int svm_exit_mc(struct vcpu_svm *svm)
 	return 1;
 }
 
+/* The window opened: the run loop decides what to tell userspace. */
+static int svm_exit_vintr(struct vcpu_svm *svm)
+{
+	svm_enable_irq_window(&svm->vcpu, false);
+	return 1;
+}
+
 static int svm_exit_cpuid(struct vcpu_svm *svm)
 {
 	return kvm_emulate_cpuid(&svm->vcpu);
@@ -734,6 +792,7 @@ static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
 	[SVM_EXIT_INTR]					= svm_exit_ignore,
 	[SVM_EXIT_NMI]					= svm_exit_ignore,
 	[SVM_EXIT_SMI]					= svm_exit_ignore,
+	[SVM_EXIT_VINTR]				= svm_exit_vintr,
 	[SVM_EXIT_RDPMC]				= svm_exit_gp,
 	[SVM_EXIT_CPUID]				= svm_exit_cpuid,
 	[SVM_EXIT_INVD]					= svm_exit_skip,
@@ -758,23 +817,45 @@ static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
 	[SVM_EXIT_NPF]					= svm_exit_npf,
 };
 
-/* Keep an event whose delivery the exit interrupted (APM 15.7.2). */
-static void svm_save_interrupted_event(struct vcpu_svm *svm)
+/*
+ * What became of the event injected at entry (APM 15.7.2): delivered, or
+ * interrupted by the exit and in EXITINTINFO, to be delivered again.
+ */
+static void svm_complete_interrupts(struct vcpu_svm *svm)
 {
+	struct kvm_vcpu_arch *a = &svm->vcpu.arch;
 	u32 info = svm->vmcb->control.exit_int_info;
+	u8 vector = info & SVM_EXITINTINFO_VEC_MASK;
 
-	svm->reinject = 0;
+	a->exception.injected = false;
+	a->interrupt.injected = false;
+	a->nmi_injected = false;
 	if (!(info & SVM_EXITINTINFO_VALID))
 		return;
-	/*
-	 * A software interrupt (INTn, INT3, INTO) is simply executed again:
-	 * without NRIP save its re-injection would need the instruction's
-	 * length.
-	 */
-	if ((info & SVM_EXITINTINFO_TYPE_MASK) == SVM_EXITINTINFO_TYPE_SOFT)
-		return;
-	svm->reinject = info;
-	svm->reinject_err = svm->vmcb->control.exit_int_info_err;
+	switch (info & SVM_EXITINTINFO_TYPE_MASK) {
+	case SVM_EXITINTINFO_TYPE_EXEPT:
+		/*
+		 * INT3 and INTO, like INTn, simply execute again: re-injecting
+		 * them would need the instruction's length (no NRIP save).
+		 */
+		if (vector == X86_TRAP_BP || vector == X86_TRAP_OF)
+			break;
+		a->exception.injected = true;
+		a->exception.vector = vector;
+		a->exception.has_error_code = info & SVM_EXITINTINFO_VALID_ERR;
+		a->exception.error_code = svm->vmcb->control.exit_int_info_err;
+		break;
+	case SVM_EXITINTINFO_TYPE_NMI:
+		a->nmi_injected = true;
+		break;
+	case SVM_EXITINTINFO_TYPE_INTR:
+		a->interrupt.injected = true;
+		a->interrupt.nr = vector;
+		a->interrupt.soft = false;
+		break;
+	default:
+		break;
+	}
 }
 
 static int svm_handle_exit(struct kvm_vcpu *vcpu)
@@ -782,7 +863,7 @@ static int svm_handle_exit(struct kvm_vcpu *vcpu)
 	struct vcpu_svm *svm = to_svm(vcpu);
 	u32 code = svm->vmcb->control.exit_code;
 
-	svm_save_interrupted_event(svm);
+	svm_complete_interrupts(svm);
 	if (code == (u32)SVM_EXIT_ERR) {
 		/*
 		 * VMEXIT_INVALID (-1, APM 15.6).  KVM 6.1 reports the low 32
@@ -822,6 +903,11 @@ const struct kvm_x86_ops svm_x86_ops = {
 	.set_dtable		= svm_set_dtable,
 	.get_msr		= svm_get_msr,
 	.set_msr		= svm_set_msr,
+	.get_interrupt_shadow	= svm_get_interrupt_shadow,
+	.set_interrupt_shadow	= svm_set_interrupt_shadow,
+	.get_cr8		= svm_get_cr8,
+	.set_cr8		= svm_set_cr8,
+	.enable_irq_window	= svm_enable_irq_window,
 	.write_tsc_offset	= svm_write_tsc_offset,
 
 	.vcpu_run		= svm_vcpu_run,

@@ -40,6 +40,8 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:
 	case KVM_CAP_XSAVE2:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_INTR_SHADOW:
 		return true;
 	default:
 		return false;
