@@ -17,6 +17,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/pkru.h>
 #include <asm/traps.h>
+#include <asm/tsc.h>
 #include <asm/processor.h>
 
 #include <kestrel/kvm_host.h>
@@ -173,6 +174,7 @@ long kvm_arch_check_extension(long ext)
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_INTR_SHADOW:
+	case KVM_CAP_GET_TSC_KHZ:
 		return 1;
 	case KVM_CAP_XCRS:
 		return boot_cpu_has(X86_FEATURE_XSAVE);
@@ -309,6 +311,7 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 		goto err_fpu;
 	kvm_vcpu_reset(vcpu);
 	vcpu->arch.tlb_flush_gen = atomic_long_read(&vcpu->kvm->tlb_flush_gen);
+	vcpu->arch.virtual_tsc_khz = tsc_khz;
 	r = kvm_x86_ops->vcpu_create(vcpu);
 	if (r)
 		goto err_msr;
@@ -846,6 +849,21 @@ static long kvm_vcpu_ioctl_interrupt(struct kvm_vcpu *vcpu, void __user *argp)
 	return 0;
 }
 
+/*
+ * KVM_SET_TSC_KHZ without TSC scaling: only the host's rate, within KVM's
+ * tolerance of 250 ppm, can be honoured; 0 means the host's rate.
+ */
+static long kvm_vcpu_set_tsc_khz(struct kvm_vcpu *vcpu, unsigned long arg)
+{
+	u32 khz = (u32)arg ?: tsc_khz;
+	u64 tol = (u64)tsc_khz * 250 / 1000000;
+
+	if (!tsc_khz || khz < tsc_khz - tol || khz > tsc_khz + tol)
+		return -EINVAL;
+	vcpu->arch.virtual_tsc_khz = khz;
+	return 0;
+}
+
 /* Without an in-kernel LAPIC a vCPU is always runnable (api.rst 4.38). */
 static void kvm_get_mp_state(struct kvm_vcpu *vcpu, void *v)
 {
@@ -961,6 +979,10 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 				     kvm_set_vcpu_events);
 	case KVM_INTERRUPT:
 		return kvm_vcpu_ioctl_interrupt(vcpu, argp);
+	case KVM_SET_TSC_KHZ:
+		return kvm_vcpu_set_tsc_khz(vcpu, arg);
+	case KVM_GET_TSC_KHZ:
+		return vcpu->arch.virtual_tsc_khz;
 	case KVM_GET_DEBUGREGS:
 		return kvm_ioctl_get(vcpu, argp, sizeof(struct kvm_debugregs),
 				     kvm_get_debugregs);

@@ -111,6 +111,7 @@ struct kvm_vcpu_arch {
 	u64 apic_base;
 	unsigned long db[4];		/* DR0-DR3, see kvm_emulate_mov_dr() */
 	unsigned long dr6, dr7;
+	u32 virtual_tsc_khz;		/* KVM_GET/SET_TSC_KHZ */
 	u64 xcr0;
 	u32 pkru;
 	bool xsave_state_loaded;	/* guest XCR0/PKRU are in the CPU */

@@ -42,6 +42,7 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_XSAVE2:
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_INTR_SHADOW:
+	case KVM_CAP_GET_TSC_KHZ:
 		return true;
 	default:
 		return false;

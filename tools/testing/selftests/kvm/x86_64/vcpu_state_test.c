@@ -232,6 +232,29 @@ TEST(xsave_fpu_and_guest_agree)
 }
 
 /*
+ * KVM_GET/SET_TSC_KHZ on a host without TSC scaling (the emulated one):
+ * the host's rate (or 0, meaning it) is accepted, a lower one is not.
+ */
+TEST(tsc_khz)
+{
+	struct kvm_vm *vm = vm_create();
+	struct kvm_vcpu *vcpu = vm_vcpu_add(vm, 0);
+	int khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
+
+	ASSERT_LT(0, khz);
+	if (kvm_check_cap(KVM_CAP_TSC_CONTROL))
+		SKIP(goto out, "host scales the TSC");
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_TSC_KHZ, khz));
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_TSC_KHZ, 0));
+	EXPECT_EQ(khz, ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0));
+	/* (Stock 6.1 records the refused rate anyway: not checked after.) */
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_TSC_KHZ, khz / 2));
+	EXPECT_EQ(EINVAL, errno);
+out:
+	vm_free(vm);
+}
+
+/*
  * The TSS and identity-map addresses matter only to VMX without
  * unrestricted guest; KVM still checks them as api.rst says.
  */
