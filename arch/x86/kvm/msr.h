@@ -2,10 +2,62 @@
 #ifndef KESTREL_ARCH_X86_KVM_MSR_H
 #define KESTREL_ARCH_X86_KVM_MSR_H
 
+#include <linux/kvm.h>
 #include <linux/types.h>
 
 struct kvm;
 struct kvm_vcpu;
+
+/*
+ * Machine-check banks before KVM_X86_SETUP_MCE: KVM's default MCG_CAP is
+ * KVM_MAX_MCE_BANKS banks, no MCG_CTL_P, no CMCI.
+ */
+#define KVM_MSR_MCE_BANKS	32
+/* Variable-range MTRR pairs (KVM_NR_VAR_MTRR). */
+#define KVM_MSR_NR_VAR_MTRR	8
+/* MTRRfix64K_00000, 2 x 16K, 8 x 4K (SDM vol. 3A, 12.11.2.2). */
+#define KVM_MSR_NR_FIXED_MTRR	11
+
+/* The per-vCPU MSR values that no other structure keeps. */
+struct kvm_vcpu_msrs {
+	u64 tsc_offset;			/* guest TSC - host TSC */
+	u64 tsc_adjust;			/* IA32_TSC_ADJUST */
+	u64 tsc_aux;
+	u64 misc_enable;
+	u64 ucode_rev;
+	u64 de_cfg;
+	u64 hwcr;
+	u64 mtrr_deftype;
+	u64 mtrr_fixed[KVM_MSR_NR_FIXED_MTRR];
+	u64 mtrr_var[2 * KVM_MSR_NR_VAR_MTRR];	/* base, mask, base... */
+	u64 mcg_cap;
+	u64 mcg_status;
+	u64 mcg_ctl;
+	u64 mce_banks[4 * KVM_MSR_MCE_BANKS];	/* CTL, STATUS, ADDR, MISC */
+	u64 mci_ctl2[KVM_MSR_MCE_BANKS];
+};
+
+/* KVM_X86_SET_MSR_FILTER's filter, copied in; replaced whole. */
+struct kvm_msr_filter_range_k {
+	u32 flags;
+	u32 base;
+	u32 nmsrs;
+	unsigned long *bitmap;
+};
+
+struct kvm_msr_filter_k {
+	bool default_allow;
+	int count;
+	struct kvm_msr_filter_range_k ranges[KVM_MSR_FILTER_MAX_RANGES];
+};
+
+struct kvm_vm_msrs {
+	/* KVM_MSR_EXIT_REASON_* that exit to userspace (KVM_ENABLE_CAP) */
+	u32 user_space_msr_mask;
+	/* NULL: allow all.  Readers: kvm->srcu; writers: filter_lock. */
+	struct kvm_msr_filter_k __rcu *filter;
+	struct mutex filter_lock;	/* serializes filter updates */
+};
 
 long kvm_msr_check_extension(long ext);
 int kvm_vm_msr_init(struct kvm *kvm);
