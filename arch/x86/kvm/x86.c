@@ -25,8 +25,11 @@
 #include "msr.h"
 #include "x86.h"
 
-/* The MXCSR bits this CPU implements (arch/x86/kernel/fpu, exported). */
-extern u32 mxcsr_feature_mask;
+/* The KVM_SET_GUEST_DEBUG controls Kestrel implements. */
+#define KVM_GUESTDBG_VALID (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP | \
+			    KVM_GUESTDBG_USE_SW_BP | KVM_GUESTDBG_USE_HW_BP | \
+			    KVM_GUESTDBG_INJECT_DB | KVM_GUESTDBG_INJECT_BP)
+
 
 const struct kvm_x86_ops *kvm_x86_ops;
 
@@ -175,7 +178,10 @@ long kvm_arch_check_extension(long ext)
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_INTR_SHADOW:
 	case KVM_CAP_GET_TSC_KHZ:
+	case KVM_CAP_SET_GUEST_DEBUG:
 		return 1;
+	case KVM_CAP_SET_GUEST_DEBUG2:
+		return KVM_GUESTDBG_VALID;
 	case KVM_CAP_XCRS:
 		return boot_cpu_has(X86_FEATURE_XSAVE);
 	case KVM_CAP_XSAVE2:
@@ -289,6 +295,7 @@ void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
 	a->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 		       (vcpu->vcpu_id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	memset(a->db, 0, sizeof(a->db));
+	a->guest_debug = 0;
 	a->dr6 = DR6_RESET;
 	a->dr7 = DR7_RESET;
 	a->xcr0 = XFEATURE_MASK_FP;
@@ -401,6 +408,16 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 
+	/*
+	 * The debugger's breakpoint addresses go into the hardware (DR7 comes
+	 * with the VMCB); #VMEXIT disables them again by resetting DR7.
+	 */
+	if (vcpu->arch.guest_debug & KVM_GUESTDBG_USE_HW_BP) {
+		set_debugreg(vcpu->arch.guest_debug_db[0], 0);
+		set_debugreg(vcpu->arch.guest_debug_db[1], 1);
+		set_debugreg(vcpu->arch.guest_debug_db[2], 2);
+		set_debugreg(vcpu->arch.guest_debug_db[3], 3);
+	}
 	kvm_x86_ops->vcpu_run(vcpu, flush_tlb);
 	/*
 	 * #VMEXIT leaves DR7 at its reset value (APM vol. 2, 15.6): put back
@@ -850,6 +867,55 @@ static long kvm_vcpu_ioctl_interrupt(struct kvm_vcpu *vcpu, void __user *argp)
 }
 
 /*
+ * KVM_SET_GUEST_DEBUG (api.rst 4.80): single-step, the debugger's hardware
+ * breakpoints in place of the guest's while enabled, software breakpoints
+ * (#BP) to userspace, and #DB/#BP injection.
+ */
+static int kvm_set_guest_debug(struct kvm_vcpu *vcpu, const void *v)
+{
+	const struct kvm_guest_debug *dbg = v;
+	struct kvm_vcpu_arch *a = &vcpu->arch;
+	u32 control = dbg->control;
+	int i;
+
+	if (control & ~KVM_GUESTDBG_VALID)
+		return -EINVAL;
+	if (control & (KVM_GUESTDBG_INJECT_DB | KVM_GUESTDBG_INJECT_BP)) {
+		if (a->exception.pending || a->exception.injected)
+			return -EBUSY;
+		kvm_queue_exception(vcpu, (control & KVM_GUESTDBG_INJECT_DB) ?
+				    X86_TRAP_DB : X86_TRAP_BP);
+	}
+	if (!(control & KVM_GUESTDBG_ENABLE))
+		control = 0;
+	if (control & KVM_GUESTDBG_USE_HW_BP) {
+		for (i = 0; i < 4; i++)
+			a->guest_debug_db[i] = dbg->arch.debugreg[i];
+		a->guest_debug_dr7 = dbg->arch.debugreg[7];
+	}
+	a->guest_debug = control;
+	kvm_x86_ops->update_guest_debug(vcpu);
+	return 0;
+}
+
+/* The guest stopped for the debugger: KVM_EXIT_DEBUG (api.rst 5). */
+int kvm_debug_exit(struct kvm_vcpu *vcpu, u32 exception, unsigned long dr6,
+		   unsigned long dr7)
+{
+	struct kvm_run *run = vcpu->run;
+	struct kvm_segment cs;
+
+	kvm_x86_ops->get_segment(vcpu, &cs, VCPU_SREG_CS);
+	run->exit_reason = KVM_EXIT_DEBUG;
+	run->debug.arch.exception = exception;
+	run->debug.arch.pad = 0;
+	run->debug.arch.pc = cs.base + vcpu->arch.rip;
+	run->debug.arch.dr6 = dr6;
+	run->debug.arch.dr7 = dr7;
+	return 0;
+}
+
+/*
  * KVM_SET_TSC_KHZ without TSC scaling: only the host's rate, within KVM's
  * tolerance of 250 ppm, can be honoured; 0 means the host's rate.
  */
@@ -979,6 +1045,9 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 				     kvm_set_vcpu_events);
 	case KVM_INTERRUPT:
 		return kvm_vcpu_ioctl_interrupt(vcpu, argp);
+	case KVM_SET_GUEST_DEBUG:
+		return kvm_ioctl_set(vcpu, argp, sizeof(struct kvm_guest_debug),
+				     kvm_set_guest_debug);
 	case KVM_SET_TSC_KHZ:
 		return kvm_vcpu_set_tsc_khz(vcpu, arg);
 	case KVM_GET_TSC_KHZ:

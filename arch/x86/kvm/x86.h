@@ -72,6 +72,8 @@ struct kvm_x86_ops {
 	/* The guest's CR8 (task priority), kept by the hardware. */
 	u64 (*get_cr8)(struct kvm_vcpu *vcpu);
 	void (*set_cr8)(struct kvm_vcpu *vcpu, u64 cr8);
+	/* Guest debugging changed: which exceptions to intercept. */
+	void (*update_guest_debug)(struct kvm_vcpu *vcpu);
 	/* Exit as soon as the guest can take an external interrupt. */
 	void (*enable_irq_window)(struct kvm_vcpu *vcpu, bool enable);
 
@@ -90,6 +92,9 @@ struct kvm_x86_ops {
 };
 
 extern const struct kvm_x86_ops svm_x86_ops;
+
+/* The MXCSR bits this CPU implements (arch/x86/kernel/fpu, exported). */
+extern u32 mxcsr_feature_mask;
 extern const struct kvm_x86_ops *kvm_x86_ops;
 
 static inline unsigned long kvm_reg_read(struct kvm_vcpu *vcpu, int reg)
@@ -129,6 +134,8 @@ int kvm_fetch_guest_insn(struct kvm_vcpu *vcpu, u8 *buf, unsigned int len);
 int kvm_guest_insn_len(struct kvm_vcpu *vcpu);
 int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu);
 int kvm_emulate_xsetbv(struct kvm_vcpu *vcpu);
+int kvm_debug_exit(struct kvm_vcpu *vcpu, u32 exception, unsigned long dr6,
+		   unsigned long dr7);
 int kvm_set_xcr0(struct kvm_vcpu *vcpu, u64 xcr0);
 extern u64 kvm_supported_xcr0;
 void kvm_vcpu_reset(struct kvm_vcpu *vcpu);

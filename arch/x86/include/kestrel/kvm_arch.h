@@ -112,6 +112,12 @@ struct kvm_vcpu_arch {
 	unsigned long db[4];		/* DR0-DR3, see kvm_emulate_mov_dr() */
 	unsigned long dr6, dr7;
 	u32 virtual_tsc_khz;		/* KVM_GET/SET_TSC_KHZ */
+
+	/* KVM_SET_GUEST_DEBUG: KVM_GUESTDBG_* and the debugger's DR0-3, DR7. */
+	u32 guest_debug;
+	unsigned long guest_debug_db[4];
+	unsigned long guest_debug_dr7;
+	bool singlestep_tf;		/* Kestrel set RFLAGS.TF, not the guest */
 	u64 xcr0;
 	u32 pkru;
 	bool xsave_state_loaded;	/* guest XCR0/PKRU are in the CPU */

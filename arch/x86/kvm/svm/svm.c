@@ -556,6 +556,11 @@ static void svm_load_guest_regs(struct vcpu_svm *svm)
 	save->rsp = a->regs[VCPU_REGS_RSP];
 	save->rip = a->rip;
 	save->rflags = a->rflags;
+	/* Single-stepping for the debugger: a TF the guest does not see. */
+	a->singlestep_tf = (a->guest_debug & KVM_GUESTDBG_SINGLESTEP) &&
+			   !(a->rflags & X86_EFLAGS_TF);
+	if (a->singlestep_tf)
+		save->rflags |= X86_EFLAGS_TF;
 	save->cr0 = a->cr0;
 	save->cr2 = a->cr2;
 	save->cr3 = a->cr3;
@@ -563,7 +568,8 @@ static void svm_load_guest_regs(struct vcpu_svm *svm)
 	/* VMRUN refuses a guest without EFER.SVME (APM 15.5.1). */
 	save->efer = a->efer | EFER_SVME;
 	save->dr6 = a->dr6;
-	save->dr7 = a->dr7;
+	save->dr7 = (a->guest_debug & KVM_GUESTDBG_USE_HW_BP) ?
+		    a->guest_debug_dr7 : a->dr7;
 }
 
 static void svm_save_guest_regs(struct vcpu_svm *svm)
@@ -575,13 +581,17 @@ static void svm_save_guest_regs(struct vcpu_svm *svm)
 	a->regs[VCPU_REGS_RSP] = save->rsp;
 	a->rip = save->rip;
 	a->rflags = save->rflags;
+	if (a->singlestep_tf)
+		a->rflags &= ~X86_EFLAGS_TF;
 	a->cr0 = save->cr0;
 	a->cr2 = save->cr2;
 	a->cr3 = save->cr3;
 	a->cr4 = save->cr4;
 	a->efer = save->efer & ~EFER_SVME;
 	a->dr6 = save->dr6;
-	a->dr7 = save->dr7;
+	/* While the debugger's DR7 is in use, the guest's stays aside. */
+	if (!(a->guest_debug & KVM_GUESTDBG_USE_HW_BP))
+		a->dr7 = save->dr7;
 }
 
 /*
@@ -682,11 +692,39 @@ static int svm_exit_gp(struct vcpu_svm *svm)
 	return 1;
 }
 
-/* Intercepted only so that they cannot loop in the CPU: reflect them. */
+/*
+ * #DB: for the debugger when it single-steps or set breakpoints, else
+ * reflected into the guest (intercepted so that it cannot loop in the CPU).
+ */
 static int svm_exit_db(struct vcpu_svm *svm)
 {
-	kvm_queue_exception(&svm->vcpu, X86_TRAP_DB);
+	struct kvm_vcpu *vcpu = &svm->vcpu;
+	struct vmcb_save_area *save = &svm->vmcb->save;
+
+	if (vcpu->arch.guest_debug &
+	    (KVM_GUESTDBG_SINGLESTEP | KVM_GUESTDBG_USE_HW_BP))
+		return kvm_debug_exit(vcpu, X86_TRAP_DB, save->dr6, save->dr7);
+	kvm_queue_exception(vcpu, X86_TRAP_DB);
 	return 1;
+}
+
+/* #BP, intercepted only for the debugger's software breakpoints. */
+static int svm_exit_bp(struct vcpu_svm *svm)
+{
+	struct vmcb_save_area *save = &svm->vmcb->save;
+
+	return kvm_debug_exit(&svm->vcpu, X86_TRAP_BP, save->dr6, save->dr7);
+}
+
+static void svm_update_guest_debug(struct kvm_vcpu *vcpu)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+	int bp = INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_BP;
+
+	if (vcpu->arch.guest_debug & KVM_GUESTDBG_USE_SW_BP)
+		svm_set_intercept(c, bp);
+	else
+		__clear_bit(bp, (unsigned long *)c->intercepts);
 }
 
 static int svm_exit_ac(struct vcpu_svm *svm)
@@ -787,6 +825,7 @@ static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3]	= svm_exit_dr,
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3]	= svm_exit_dr,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB]		= svm_exit_db,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_BP]		= svm_exit_bp,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC]		= svm_exit_ac,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_MC]		= svm_exit_mc,
 	[SVM_EXIT_INTR]					= svm_exit_ignore,
@@ -908,6 +947,7 @@ const struct kvm_x86_ops svm_x86_ops = {
 	.get_cr8		= svm_get_cr8,
 	.set_cr8		= svm_set_cr8,
 	.enable_irq_window	= svm_enable_irq_window,
+	.update_guest_debug	= svm_update_guest_debug,
 	.write_tsc_offset	= svm_write_tsc_offset,
 
 	.vcpu_run		= svm_vcpu_run,

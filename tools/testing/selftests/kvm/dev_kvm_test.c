@@ -43,6 +43,8 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_INTR_SHADOW:
 	case KVM_CAP_GET_TSC_KHZ:
+	case KVM_CAP_SET_GUEST_DEBUG:
+	case KVM_CAP_SET_GUEST_DEBUG2:
 	case KVM_CAP_GET_MSR_FEATURES:
 		return true;
 	default:
