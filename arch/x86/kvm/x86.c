@@ -30,7 +30,6 @@
 			    KVM_GUESTDBG_USE_SW_BP | KVM_GUESTDBG_USE_HW_BP | \
 			    KVM_GUESTDBG_INJECT_DB | KVM_GUESTDBG_INJECT_BP)
 
-
 const struct kvm_x86_ops *kvm_x86_ops;
 
 /*
