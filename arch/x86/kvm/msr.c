@@ -887,6 +887,8 @@ long kvm_msr_check_extension(long ext)
 {
 	switch (ext) {
 	case KVM_CAP_GET_MSR_FEATURES:
+	case KVM_CAP_X86_USER_SPACE_MSR:
+	case KVM_CAP_X86_MSR_FILTER:
 		return 1;
 	default:
 		return 0;

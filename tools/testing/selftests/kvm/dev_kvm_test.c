@@ -48,6 +48,8 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_EXT_CPUID:
 	case KVM_CAP_EXT_EMUL_CPUID:
 	case KVM_CAP_GET_MSR_FEATURES:
+	case KVM_CAP_X86_USER_SPACE_MSR:
+	case KVM_CAP_X86_MSR_FILTER:
 		return true;
 	default:
 		return false;

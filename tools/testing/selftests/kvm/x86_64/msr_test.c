@@ -629,4 +629,226 @@ TEST(tsc)
 	vm_free(vm);
 }
 
+/*
+ * KVM_CAP_X86_USER_SPACE_MSR: failed guest accesses of the kinds enabled
+ * exit to userspace, which answers in kvm_run->msr; error makes it #GP.
+ */
+#define PAT_BAD		0x0007040600070402ULL
+
+static void guest_user_msr(void)
+{
+	u64 v = rdmsr(MSR_BOGUS);
+
+	GUEST_SYNC_ARGS(1, v, 0, 0);
+	wrmsr(MSR_BOGUS, 0xaabbccdd00112233ULL);
+	GUEST_SYNC(2);
+	/* An MSR that works does not leave the kernel. */
+	GUEST_SYNC_ARGS(3, rdmsr(MSR_STAR), 0, 0);
+	wrmsr(MSR_IA32_CR_PAT, PAT_BAD);
+	GUEST_SYNC(4);
+}
+
+static void enable_user_msr(struct kvm_vm *vm, u64 mask)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_X86_USER_SPACE_MSR, .args[0] = mask,
+	};
+
+	TEST_ASSERT(!ioctl(vm->fd, KVM_ENABLE_CAP, &cap),
+		    "KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR, %#llx)", mask);
+}
+
+/* Run to a KVM_EXIT_X86_RDMSR/WRMSR exit for @index. */
+static struct kvm_run *expect_msr_exit(struct __test_metadata *_metadata,
+				       struct kvm_vcpu *vcpu, bool write,
+				       u32 index, u32 reason)
+{
+	struct kvm_run *run = vcpu->run;
+
+	vcpu_run_expect_exit(vcpu, write ? KVM_EXIT_X86_WRMSR :
+					   KVM_EXIT_X86_RDMSR);
+	EXPECT_EQ(index, run->msr.index);
+	EXPECT_EQ(reason, run->msr.reason);
+	EXPECT_EQ(0, run->msr.error);
+	return run;
+}
+
+static void expect_sync(struct __test_metadata *_metadata,
+			struct kvm_vcpu *vcpu, u64 n, struct ucall *uc)
+{
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, uc));
+	ASSERT_EQ(n, uc->args[0]);
+}
+
+/* The guest's next step is #GP at an RDMSR (0f 32) or WRMSR (0f 30). */
+static void expect_run_gp(struct __test_metadata *_metadata,
+			  struct kvm_vcpu *vcpu, bool write)
+{
+	struct ucall uc;
+	u8 *insn;
+
+	ASSERT_EQ(UCALL_UNHANDLED, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(VEC_GP, uc.args[0]);
+	insn = addr_gpa2hva(vcpu->vm, uc.args[2]);
+	EXPECT_EQ(0x0f, insn[0]);
+	EXPECT_EQ(write ? 0x30 : 0x32, insn[1]);
+}
+
+TEST(user_space_msr)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR };
+	struct kvm_vcpu *vcpu;
+	struct kvm_run *run;
+	struct kvm_vm *vm;
+	struct ucall uc;
+
+	TEST_REQUIRE_KVM();
+	if (!kvm_check_cap(KVM_CAP_X86_USER_SPACE_MSR))
+		SKIP(return, "no KVM_CAP_X86_USER_SPACE_MSR");
+	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
+				       GUEST_ENTRY(guest_user_msr), &vcpu);
+	/* Unknown reason bits, and any flags, are -EINVAL. */
+	cap.args[0] = BIT(3);
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(EINVAL, errno);
+	cap.args[0] = KVM_MSR_EXIT_REASON_UNKNOWN;
+	cap.flags = 1;
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(EINVAL, errno);
+
+	enable_user_msr(vm, KVM_MSR_EXIT_REASON_UNKNOWN |
+			    KVM_MSR_EXIT_REASON_INVAL);
+	msr_set(vcpu, MSR_STAR, 0x0023001000000000ULL);
+	run = expect_msr_exit(_metadata, vcpu, false, MSR_BOGUS,
+			      KVM_MSR_EXIT_REASON_UNKNOWN);
+	run->msr.data = 0x1122334455667788ULL;
+	expect_sync(_metadata, vcpu, 1, &uc);
+	EXPECT_EQ(0x1122334455667788ULL, uc.args[1]);
+
+	run = expect_msr_exit(_metadata, vcpu, true, MSR_BOGUS,
+			      KVM_MSR_EXIT_REASON_UNKNOWN);
+	EXPECT_EQ(0xaabbccdd00112233ULL, run->msr.data);
+	expect_sync(_metadata, vcpu, 2, &uc);
+	expect_sync(_metadata, vcpu, 3, &uc);
+	EXPECT_EQ(0x0023001000000000ULL, uc.args[1]);
+
+	/* A refused value is "invalid"; userspace's error makes it #GP. */
+	run = expect_msr_exit(_metadata, vcpu, true, MSR_IA32_CR_PAT,
+			      KVM_MSR_EXIT_REASON_INVAL);
+	EXPECT_EQ(PAT_BAD, run->msr.data);
+	run->msr.error = 1;
+	expect_run_gp(_metadata, vcpu, true);
+	EXPECT_EQ(PAT_DEFAULT, msr(vcpu, MSR_IA32_CR_PAT));
+	vm_free(vm);
+}
+
+/*
+ * KVM_X86_SET_MSR_FILTER: the guest's accesses only; a range's bit set
+ * allows, clear denies; replacing the filter takes effect at once.
+ */
+static void guest_filter(void)
+{
+	u64 v = rdmsr(MSR_STAR);
+
+	GUEST_SYNC_ARGS(1, v, rdmsr(MSR_LSTAR), 0);
+	wrmsr(MSR_STAR, 0x1234);
+	GUEST_SYNC(2);
+	GUEST_SYNC_ARGS(3, rdmsr(MSR_STAR), 0, 0);
+	wrmsr(MSR_STAR, 0x5678);
+	GUEST_SYNC(4);
+	GUEST_SYNC_ARGS(5, rdmsr(MSR_STAR), 0, 0);
+	rdmsr(MSR_LSTAR);
+	GUEST_SYNC(6);
+}
+
+static int set_filter(struct kvm_vm *vm, struct kvm_msr_filter *f)
+{
+	return ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, f) ? -errno : 0;
+}
+
+TEST(msr_filter)
+{
+	/* Bit 0: STAR, bit 1: LSTAR. */
+	u8 deny_star = 0x2, deny_all = 0, allow_star = 0x1;
+	static u8 big[KVM_MSR_FILTER_MAX_BITMAP_SIZE + 8];
+	struct kvm_msr_filter f;
+	struct kvm_vcpu *vcpu;
+	struct kvm_run *run;
+	struct kvm_vm *vm;
+	struct ucall uc;
+
+	TEST_REQUIRE_KVM();
+	if (!kvm_check_cap(KVM_CAP_X86_MSR_FILTER))
+		SKIP(return, "no KVM_CAP_X86_MSR_FILTER");
+	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
+				       GUEST_ENTRY(guest_filter), &vcpu);
+
+	/* Refused filters. */
+	memset(&f, 0, sizeof(f));
+	f.flags = KVM_MSR_FILTER_DEFAULT_DENY;		/* denies all */
+	EXPECT_EQ(-EINVAL, set_filter(vm, &f));
+	f.flags = 2;
+	EXPECT_EQ(-EINVAL, set_filter(vm, &f));
+	f.flags = 0;
+	f.ranges[0] = (struct kvm_msr_filter_range){
+		.flags = 0, .base = MSR_STAR, .nmsrs = 1, .bitmap = &deny_all,
+	};
+	EXPECT_EQ(-EINVAL, set_filter(vm, &f));
+	f.ranges[0].flags = 4;
+	EXPECT_EQ(-EINVAL, set_filter(vm, &f));
+	f.ranges[0].flags = KVM_MSR_FILTER_READ;
+	f.ranges[0].nmsrs = (KVM_MSR_FILTER_MAX_BITMAP_SIZE + 8) * 8;
+	f.ranges[0].bitmap = big;
+	EXPECT_EQ(-EINVAL, set_filter(vm, &f));
+
+	/* Reads of STAR and writes of STAR denied, LSTAR allowed. */
+	memset(&f, 0, sizeof(f));
+	f.ranges[0] = (struct kvm_msr_filter_range){
+		.flags = KVM_MSR_FILTER_READ, .base = MSR_STAR, .nmsrs = 2,
+		.bitmap = &deny_star,
+	};
+	f.ranges[1] = (struct kvm_msr_filter_range){
+		.flags = KVM_MSR_FILTER_WRITE, .base = MSR_STAR, .nmsrs = 1,
+		.bitmap = &deny_all,
+	};
+	ASSERT_EQ(0, set_filter(vm, &f));
+	enable_user_msr(vm, KVM_MSR_EXIT_REASON_FILTER);
+	msr_set(vcpu, MSR_STAR, 0x0023001000000000ULL);
+	msr_set(vcpu, MSR_LSTAR, 0xffffffff81000000ULL);
+
+	run = expect_msr_exit(_metadata, vcpu, false, MSR_STAR,
+			      KVM_MSR_EXIT_REASON_FILTER);
+	run->msr.data = 0x77;
+	expect_sync(_metadata, vcpu, 1, &uc);
+	EXPECT_EQ(0x77U, uc.args[1]);
+	EXPECT_EQ(0xffffffff81000000ULL, uc.args[2]);
+	run = expect_msr_exit(_metadata, vcpu, true, MSR_STAR,
+			      KVM_MSR_EXIT_REASON_FILTER);
+	EXPECT_EQ(0x1234U, run->msr.data);
+	expect_sync(_metadata, vcpu, 2, &uc);
+	/* Userspace handled the write; its own accesses are not filtered. */
+	EXPECT_EQ(0x0023001000000000ULL, msr(vcpu, MSR_STAR));
+
+	/* Allow by default, no ranges: no filtering. */
+	memset(&f, 0, sizeof(f));
+	ASSERT_EQ(0, set_filter(vm, &f));
+	expect_sync(_metadata, vcpu, 3, &uc);
+	EXPECT_EQ(0x0023001000000000ULL, uc.args[1]);
+	expect_sync(_metadata, vcpu, 4, &uc);
+	EXPECT_EQ(0x5678U, msr(vcpu, MSR_STAR));
+
+	/* Deny by default, allow reading STAR; no exits: #GP. */
+	f.flags = KVM_MSR_FILTER_DEFAULT_DENY;
+	f.ranges[0] = (struct kvm_msr_filter_range){
+		.flags = KVM_MSR_FILTER_READ, .base = MSR_STAR, .nmsrs = 1,
+		.bitmap = &allow_star,
+	};
+	ASSERT_EQ(0, set_filter(vm, &f));
+	enable_user_msr(vm, 0);
+	expect_sync(_metadata, vcpu, 5, &uc);
+	EXPECT_EQ(0x5678U, uc.args[1]);
+	expect_run_gp(_metadata, vcpu, false);
+	vm_free(vm);
+}
+
 TEST_HARNESS_MAIN
