@@ -12,6 +12,7 @@
  * the distinction userspace sees in kvm_run->msr.reason.
  */
 #include <linux/kvm.h>
+#include <linux/math64.h>
 #include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
@@ -21,6 +22,7 @@
 #include <asm/msr-index.h>
 #include <asm/msr.h>
 #include <asm/traps.h>
+#include <asm/tsc.h>
 
 #include <kestrel/kvm_host.h>
 #include "msr.h"
@@ -264,13 +266,59 @@ static int msr_get_tsc(struct kvm_vcpu *vcpu, u32 index, u64 *data,
 	return 0;
 }
 
+/*
+ * Userspace writes each vCPU's TSC one after the other (at creation, at
+ * reset, on restore), yet a guest expects its CPUs' TSCs in step (SDM
+ * vol. 3B, 18.17.1).  As KVM's kvm_synchronize_tsc(): a write of 0, or of
+ * a value within one second of where the previous write would have got to
+ * by now, at the same rate, is taken as meant to be in step with it and
+ * gets the same offset.  Any other write starts a new offset.
+ */
+static void msr_sync_tsc(struct kvm_vcpu *vcpu, u64 data)
+{
+	struct kvm_vm_msrs *vm = vcpu->kvm->arch.msrs;
+	u32 khz = vcpu->arch.virtual_tsc_khz;
+	u64 offset, ns, elapsed, expect;
+	bool match = false;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vm->tsc_lock, flags);
+	offset = data - rdtsc();
+	ns = ktime_get_boottime_ns();
+	elapsed = ns - vm->tsc_last_ns;
+	if (khz && khz == vm->tsc_last_khz) {
+		expect = vm->tsc_last_write +
+			 mul_u64_u32_div(elapsed, khz, USEC_PER_SEC);
+		match = !data || (data < expect + khz * 1000ULL &&
+				  data + khz * 1000ULL > expect);
+	}
+	if (match && !check_tsc_unstable()) {
+		offset = vm->tsc_offset;
+	} else if (match) {
+		/* The host TSCs differ: go by time instead. */
+		offset = data + mul_u64_u32_div(elapsed, khz, USEC_PER_SEC) -
+			 rdtsc();
+	}
+	vm->tsc_last_write = data;
+	vm->tsc_last_ns = ns;
+	vm->tsc_last_khz = khz;
+	if (!match)
+		vm->tsc_offset = offset;
+	spin_unlock_irqrestore(&vm->tsc_lock, flags);
+	msr_write_tsc_offset(vcpu, offset);
+}
+
 static int msr_set_tsc(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	struct kvm_vcpu_msrs *m = vcpu->arch.msrs;
-	u64 offset = data - rdtsc();
+	u64 offset;
 
-	if (!host)
-		m->tsc_adjust += offset - m->tsc_offset;
+	if (host) {
+		msr_sync_tsc(vcpu, data);
+		return 0;
+	}
+	offset = data - rdtsc();
+	m->tsc_adjust += offset - m->tsc_offset;
 	msr_write_tsc_offset(vcpu, offset);
 	return 0;
 }
@@ -902,6 +950,7 @@ int kvm_vm_msr_init(struct kvm *kvm)
 	if (!m)
 		return -ENOMEM;
 	mutex_init(&m->filter_lock);
+	spin_lock_init(&m->tsc_lock);
 	kvm->arch.msrs = m;
 	return 0;
 }
@@ -940,6 +989,11 @@ int kvm_vcpu_msr_init(struct kvm_vcpu *vcpu)
 	m->mcg_cap = KVM_MSR_MCE_BANKS;
 	vcpu->arch.msrs = m;
 	return 0;
+}
+
+void kvm_vcpu_msr_postcreate(struct kvm_vcpu *vcpu)
+{
+	msr_sync_tsc(vcpu, 0);
 }
 
 void kvm_vcpu_msr_free(struct kvm_vcpu *vcpu)

@@ -3,6 +3,8 @@
 #define KESTREL_ARCH_X86_KVM_MSR_H
 
 #include <linux/kvm.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 struct kvm;
@@ -54,6 +56,18 @@ struct kvm_msr_filter_k {
 struct kvm_vm_msrs {
 	/* KVM_MSR_EXIT_REASON_* that exit to userspace (KVM_ENABLE_CAP) */
 	u32 user_space_msr_mask;
+
+	/*
+	 * Userspace's TSC writes, to keep the vCPUs' TSCs in step (msr.c,
+	 * msr_sync_tsc()): the last write, when, at what rate; and the
+	 * offset that all vCPUs matching it share.
+	 */
+	spinlock_t tsc_lock;		/* the fields below */
+	u64 tsc_last_write;
+	u64 tsc_last_ns;
+	u32 tsc_last_khz;
+	u64 tsc_offset;
+
 	/* NULL: allow all.  Readers: kvm->srcu; writers: filter_lock. */
 	struct kvm_msr_filter_k __rcu *filter;
 	struct mutex filter_lock;	/* serializes filter updates */
@@ -71,6 +85,11 @@ long kvm_vcpu_ioctl_msr(struct kvm_vcpu *vcpu, unsigned int ioctl,
 			void __user *argp);
 /* KVM_X86_SET_MSR_FILTER; KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR) */
 long kvm_vm_ioctl_msr(struct kvm *kvm, unsigned int ioctl, void __user *argp);
+/*
+ * After the backend created the vCPU: its TSC starts at 0, or in step with
+ * the VM's other vCPUs, as in KVM.
+ */
+void kvm_vcpu_msr_postcreate(struct kvm_vcpu *vcpu);
 /* The guest's RDMSR (write false) / WRMSR exit. */
 int kvm_emulate_msr(struct kvm_vcpu *vcpu, bool write);
 

@@ -630,6 +630,34 @@ TEST(tsc)
 }
 
 /*
+ * Userspace writes the vCPUs' TSCs one after the other; values meant to
+ * be in step (within a second of each other's course) keep them in step.
+ */
+TEST(tsc_sync)
+{
+	struct kvm_vcpu *v0, *v1;
+	struct kvm_vm *vm;
+	u64 t0, t1, t2;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create();
+	v0 = vm_vcpu_add(vm, 0);
+	v1 = vm_vcpu_add(vm, 1);
+	msr_set(v0, MSR_IA32_TSC, TSC_HOST);
+	msr_set(v1, MSR_IA32_TSC, TSC_HOST);
+	t0 = msr(v0, MSR_IA32_TSC);
+	t1 = msr(v1, MSR_IA32_TSC);
+	t2 = msr(v0, MSR_IA32_TSC);
+	EXPECT_LE(t0, t1);
+	EXPECT_LE(t1, t2);
+	/* A value far from that course is the vCPU's own. */
+	msr_set(v1, MSR_IA32_TSC, TSC_GUEST);
+	EXPECT_LE(TSC_GUEST, msr(v1, MSR_IA32_TSC));
+	EXPECT_GT(TSC_HOST + TSC_SLACK, msr(v0, MSR_IA32_TSC));
+	vm_free(vm);
+}
+
+/*
  * KVM_CAP_X86_USER_SPACE_MSR: failed guest accesses of the kinds enabled
  * exit to userspace, which answers in kvm_run->msr; error makes it #GP.
  */
