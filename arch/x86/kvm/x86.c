@@ -321,6 +321,8 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	r = kvm_x86_ops->vcpu_create(vcpu);
 	if (r)
 		goto err_msr;
+	/* The TSC starts near 0 and in step with the VM's other vCPUs. */
+	kvm_vcpu_msr_postcreate(vcpu);
 	return 0;
 
 err_msr:
@@ -418,6 +420,8 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 		set_debugreg(vcpu->arch.guest_debug_db[3], 3);
 	}
 	kvm_x86_ops->vcpu_run(vcpu, flush_tlb);
+	/* KVM_SET_CPUID2 is frozen once the vCPU has really entered. */
+	vcpu->arch.has_run = true;
 	/*
 	 * #VMEXIT leaves DR7 at its reset value (APM vol. 2, 15.6): put back
 	 * the host's breakpoints (perf, ptrace watchpoints) if it has any.
@@ -491,7 +495,6 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 
 	vcpu_load(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->arch.guest_fpu, true);
-	vcpu->arch.has_run = true;
 
 	/* Finish what the last exit left to userspace (api.rst, KVM_RUN). */
 	if (vcpu->arch.complete_userspace_io) {

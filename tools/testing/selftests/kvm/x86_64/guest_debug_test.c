@@ -48,6 +48,7 @@ TEST(single_step)
 	struct ucall uc;
 	int i;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_code), &vcpu);
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
@@ -89,6 +90,7 @@ TEST(inject_db)
 	struct kvm_vm *vm;
 	struct ucall uc;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_code), &vcpu);
 	memset(&dbg, 0, sizeof(dbg));

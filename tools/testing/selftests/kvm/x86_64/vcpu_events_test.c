@@ -31,6 +31,7 @@ TEST(events_round_trip_and_exception_injection)
 	struct kvm_vm *vm;
 	struct ucall uc;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_wait), &vcpu);
 	memset(&ev, 0xff, sizeof(ev));
@@ -77,9 +78,12 @@ TEST(events_round_trip_and_exception_injection)
 TEST(interrupt_shadow_round_trip)
 {
 	struct kvm_vcpu_events ev;
-	struct kvm_vm *vm = vm_create();
-	struct kvm_vcpu *vcpu = vm_vcpu_add(vm, 0);
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
 
+	TEST_REQUIRE_KVM();
+	vm = vm_create();
+	vcpu = vm_vcpu_add(vm, 0);
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &ev));
 	EXPECT_EQ(0, ev.interrupt.shadow);
 	ev.flags = KVM_VCPUEVENT_VALID_SHADOW;
@@ -119,6 +123,7 @@ TEST(kvm_interrupt_and_window)
 	struct kvm_vm *vm;
 	struct ucall uc;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_interrupt_window),
 				       &vcpu);

@@ -44,6 +44,7 @@ TEST(debugregs)
 	struct kvm_vm *vm;
 	struct ucall uc;
 
+	TEST_REQUIRE_KVM();
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_debugregs), &vcpu);
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_DEBUGREGS, &d));
@@ -89,9 +90,12 @@ TEST(debugregs)
 TEST(mp_state_without_irqchip)
 {
 	struct kvm_mp_state mp = { .mp_state = 0xff };
-	struct kvm_vm *vm = vm_create();
-	struct kvm_vcpu *vcpu = vm_vcpu_add(vm, 0);
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
 
+	TEST_REQUIRE_KVM();
+	vm = vm_create();
+	vcpu = vm_vcpu_add(vm, 0);
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp));
 	EXPECT_EQ((u32)KVM_MP_STATE_RUNNABLE, mp.mp_state);
 	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp));
@@ -123,6 +127,7 @@ TEST(xcrs)
 	struct kvm_vcpu *vcpu;
 	struct kvm_xcrs x;
 
+	TEST_REQUIRE_KVM();
 	if (!kvm_check_cap(KVM_CAP_XCRS))
 		SKIP(return, "no KVM_CAP_XCRS (host without XSAVE)");
 	vm = vm_create();
@@ -164,6 +169,7 @@ TEST(xsave_fpu_and_guest_agree)
 	u32 mxcsr;
 	int size;
 
+	TEST_REQUIRE_KVM();
 	ASSERT_NE(NULL, xs);
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_sse), &vcpu);
@@ -237,10 +243,14 @@ TEST(xsave_fpu_and_guest_agree)
  */
 TEST(tsc_khz)
 {
-	struct kvm_vm *vm = vm_create();
-	struct kvm_vcpu *vcpu = vm_vcpu_add(vm, 0);
-	int khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int khz;
 
+	TEST_REQUIRE_KVM();
+	vm = vm_create();
+	vcpu = vm_vcpu_add(vm, 0);
+	khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
 	ASSERT_LT(0, khz);
 	if (kvm_check_cap(KVM_CAP_TSC_CONTROL))
 		SKIP(goto out, "host scales the TSC");
@@ -260,9 +270,11 @@ out:
  */
 TEST(tss_and_identity_map_addr)
 {
-	struct kvm_vm *vm = vm_create();
 	u64 addr = 0xfffbc000;
+	struct kvm_vm *vm;
 
+	TEST_REQUIRE_KVM();
+	vm = vm_create();
 	EXPECT_EQ(0, ioctl(vm->fd, KVM_SET_TSS_ADDR, 0xfffbd000UL));
 	/* The TSS takes three pages below 4 GiB. */
 	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SET_TSS_ADDR, 0xfffff000UL));
