@@ -65,8 +65,7 @@ static const struct kvm_x86_ops *kvm_x86_pick_backend(void)
  */
 
 u64 kvm_supported_xcr0;
-static u64 host_xcr0;
-static u32 host_pkru;
+static u64 host_xcr0;		/* the same on every CPU */
 
 /*
  * The state components Kestrel lets a guest enable: x87, SSE, AVX and
@@ -87,8 +86,8 @@ void kvm_load_guest_xsave_state(struct kvm_vcpu *vcpu)
 {
 	if ((vcpu->arch.cr4 & X86_CR4_OSXSAVE) && vcpu->arch.xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->arch.xcr0);
-	/* The guest may write PKRU with its own CR4.PKE. */
-	host_pkru = read_pkru();
+	/* The guest may write PKRU with its own CR4.PKE; the host's is the task's. */
+	vcpu->arch.host_pkru = read_pkru();
 	write_pkru(vcpu->arch.pkru);
 	vcpu->arch.xsave_state_loaded = true;
 }
@@ -98,7 +97,7 @@ void kvm_load_host_xsave_state(struct kvm_vcpu *vcpu)
 	if (!vcpu->arch.xsave_state_loaded)
 		return;
 	vcpu->arch.pkru = read_pkru();
-	write_pkru(host_pkru);
+	write_pkru(vcpu->arch.host_pkru);
 	if (boot_cpu_has(X86_FEATURE_XSAVE) &&
 	    xgetbv(XCR_XFEATURE_ENABLED_MASK) != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);

@@ -120,6 +120,7 @@ struct kvm_vcpu_arch {
 	bool singlestep_tf;		/* Kestrel set RFLAGS.TF, not the guest */
 	u64 xcr0;
 	u32 pkru;
+	u32 host_pkru;			/* the VMM thread's, while the guest's is in */
 	bool xsave_state_loaded;	/* guest XCR0/PKRU are in the CPU */
 
 	struct fpu_guest guest_fpu;

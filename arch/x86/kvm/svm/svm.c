@@ -605,20 +605,21 @@ static void svm_inject_event(struct vcpu_svm *svm)
 	struct kvm_queued_exception *e = &a->exception;
 	struct vmcb_control_area *c = &svm->vmcb->control;
 
-	c->event_inj = 0;
 	if (e->injected || e->pending) {
 		c->event_inj = e->vector | SVM_EVTINJ_TYPE_EXEPT |
-			       (e->has_error_code ? SVM_EVTINJ_VALID_ERR : 0);
+			       (e->has_error_code ? SVM_EVTINJ_VALID_ERR : 0) |
+			       SVM_EVTINJ_VALID;
 		c->event_inj_err = e->error_code;
 		e->pending = false;
 		e->injected = true;
 	} else if (a->nmi_injected) {
-		c->event_inj = NMI_VECTOR | SVM_EVTINJ_TYPE_NMI;
+		c->event_inj = NMI_VECTOR | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
 	} else if (a->interrupt.injected) {
-		c->event_inj = a->interrupt.nr | SVM_EVTINJ_TYPE_INTR;
+		c->event_inj = a->interrupt.nr | SVM_EVTINJ_TYPE_INTR |
+			       SVM_EVTINJ_VALID;
+	} else {
+		c->event_inj = 0;
 	}
-	if (c->event_inj)
-		c->event_inj |= SVM_EVTINJ_VALID;
 }
 
 static void svm_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
