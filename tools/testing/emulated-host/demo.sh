@@ -6,7 +6,7 @@ echo "== the module's load line:"
 grep 'kestrel: ' /tmp/boot.kmsg
 echo "== /dev/kvm:"
 ls -l /dev/kvm
-echo "== asking /dev/kvm:"
+echo "== asking /dev/kvm, then running a small guest:"
 /tests/kvm_info
 echo "== unloading:"
 rmmod kestrel && echo "kestrel unloaded; /dev/kvm present: $(test -e /dev/kvm && echo yes || echo no)"
