@@ -293,7 +293,6 @@ void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
 	a->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 		       (vcpu->vcpu_id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	memset(a->db, 0, sizeof(a->db));
-	a->guest_debug = 0;
 	a->dr6 = DR6_RESET;
 	a->dr7 = DR7_RESET;
 	a->xcr0 = XFEATURE_MASK_FP;
@@ -409,14 +408,20 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 		switch_fpu_return();
 
 	/*
-	 * The debugger's breakpoint addresses go into the hardware (DR7 comes
-	 * with the VMCB); #VMEXIT disables them again by resetting DR7.
+	 * No host breakpoint may fire from here to VMRUN: the guest's TR and
+	 * GS base are loaded before VMRUN, and a #DB there would run the
+	 * host's handler on them.  The debugger's breakpoint addresses then
+	 * go into DR0-3 (its DR7 comes with the VMCB); #VMEXIT resets DR7,
+	 * and the host's breakpoints are restored after the exit.
 	 */
 	if (vcpu->arch.guest_debug & KVM_GUESTDBG_USE_HW_BP) {
+		set_debugreg(0, 7);
 		set_debugreg(vcpu->arch.guest_debug_db[0], 0);
 		set_debugreg(vcpu->arch.guest_debug_db[1], 1);
 		set_debugreg(vcpu->arch.guest_debug_db[2], 2);
 		set_debugreg(vcpu->arch.guest_debug_db[3], 3);
+	} else if (hw_breakpoint_active()) {
+		set_debugreg(0, 7);
 	}
 	kvm_x86_ops->vcpu_run(vcpu, flush_tlb);
 	/* KVM_SET_CPUID2 is frozen once the vCPU has really entered. */
@@ -605,6 +610,15 @@ static bool kvm_is_valid_sregs(const struct kvm_sregs *s)
 				  X86_CR4_UMIP | X86_CR4_LA57 |
 				  X86_CR4_FSGSBASE | X86_CR4_PCIDE |
 				  X86_CR4_SMEP | X86_CR4_SMAP);
+
+	/*
+	 * CR4 writes are not intercepted, so a guest may set these itself:
+	 * a state saved from it must be restorable.
+	 */
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		cr4_reserved &= ~(u64)X86_CR4_OSXSAVE;
+	if (boot_cpu_has(X86_FEATURE_OSPKE))
+		cr4_reserved &= ~(u64)X86_CR4_PKE;
 
 	if (s->cr0 >> 32 || s->cr4 & cr4_reserved || s->cr8 >> 4)
 		return false;
@@ -947,6 +961,16 @@ static int kvm_set_mp_state(struct kvm_vcpu *vcpu, const void *v)
 }
 
 /*
+ * The components in KVM_GET/SET_XSAVE: x87 and SSE always, those the guest
+ * may enable, and PKRU, which the guest may write with its own CR4.PKE.
+ */
+static u64 kvm_xsave_uabi_mask(void)
+{
+	return kvm_supported_xcr0 | XFEATURE_MASK_FPSSE |
+	       (boot_cpu_has(X86_FEATURE_OSPKE) ? XFEATURE_MASK_PKRU : 0);
+}
+
+/*
  * KVM_GET_XSAVE(2): the guest's xstate in the standard (uncompacted)
  * layout, x87 and SSE always, and the components the guest may enable.
  */
@@ -959,8 +983,7 @@ static long kvm_get_xsave(struct kvm_vcpu *vcpu, void __user *argp,
 	if (!buf)
 		return -ENOMEM;
 	fpu_copy_guest_fpstate_to_uabi(&vcpu->arch.guest_fpu, buf, size,
-				       kvm_supported_xcr0 | XFEATURE_MASK_FPSSE,
-				       vcpu->arch.pkru);
+				       kvm_xsave_uabi_mask(), vcpu->arch.pkru);
 	r = copy_to_user(argp, buf, size) ? -EFAULT : 0;
 	kfree(buf);
 	return r;
@@ -977,8 +1000,7 @@ static long kvm_set_xsave(struct kvm_vcpu *vcpu, void __user *argp)
 		return PTR_ERR(buf);
 	/* Rejects components beyond XCR0's reach and malformed headers. */
 	r = fpu_copy_uabi_to_guest_fpstate(&vcpu->arch.guest_fpu, buf,
-					   kvm_supported_xcr0 | XFEATURE_MASK_FPSSE,
-					   &vcpu->arch.pkru);
+					   kvm_xsave_uabi_mask(), &vcpu->arch.pkru);
 	kfree(buf);
 	return r;
 }

@@ -785,10 +785,17 @@ static int svm_exit_dr(struct vcpu_svm *svm)
 	return kvm_emulate_mov_dr(&svm->vcpu);
 }
 
-/* The VMCB is undefined after a shutdown (APM 15.12): start afresh. */
+/*
+ * The VMCB is undefined after a shutdown (APM 15.12): start afresh, keeping
+ * what is the VMM's rather than the guest's (TSC offset, guest debugging).
+ */
 static int svm_exit_shutdown(struct vcpu_svm *svm)
 {
+	u64 tsc_offset = svm->vmcb->control.tsc_offset;
+
 	svm_init_vmcb(svm);
+	svm->vmcb->control.tsc_offset = tsc_offset;
+	svm_update_guest_debug(&svm->vcpu);
 	kvm_vcpu_reset(&svm->vcpu);
 	svm->vcpu.run->exit_reason = KVM_EXIT_SHUTDOWN;
 	return 0;
