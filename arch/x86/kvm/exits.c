@@ -632,6 +632,33 @@ int kvm_emulate_pio(struct kvm_vcpu *vcpu, u16 port, int size, bool in,
 }
 
 /*
+ * MOV to DR7 (or DR5, its alias without CR4.DE: SDM vol. 3B, 18.2.2) is
+ * intercepted so that Kestrel always knows which breakpoints the guest
+ * arms, and loads the guest's own DR0-3 for them (see the entry path).
+ * Bits 63:32 are reserved (#GP); bits 11, 12, 14, 15 read as 0, bit 10 as 1.
+ */
+static int kvm_emulate_mov_to_dr7(struct kvm_vcpu *vcpu,
+				  const struct x86_insn *insn,
+				  enum x86_cpu_mode mode)
+{
+	unsigned long val = kvm_reg_read(vcpu, insn->rm);
+
+	if (insn->reg == 5 && (vcpu->arch.cr4 & X86_CR4_DE)) {
+		kvm_queue_exception(vcpu, X86_TRAP_UD);
+		return 1;
+	}
+	if (mode != X86_MODE_LONG64)
+		val = (u32)val;
+	if (val >> 32) {
+		kvm_queue_exception_e(vcpu, X86_TRAP_GP, 0);
+		return 1;
+	}
+	vcpu->arch.dr7 = (val & 0xffff2bffUL) | DR7_RESET;
+	vcpu->arch.rip += insn->len;
+	return 1;
+}
+
+/*
  * MOV to/from DR0-DR3, which VMRUN does not switch: the guest's values are
  * kept here, never loaded into the hardware (guest breakpoints come with
  * guest debugging).  SDM vol. 3B, 18.2: CPL > 0 is #GP(0).
@@ -653,6 +680,8 @@ int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu)
 		kvm_queue_exception_e(vcpu, X86_TRAP_GP, 0);
 		return 1;
 	}
+	if (insn.opcode[1] == 0x23 && (insn.reg == 7 || insn.reg == 5))
+		return kvm_emulate_mov_to_dr7(vcpu, &insn, mode);
 	if (insn.reg > 3)
 		return kvm_emulation_failure(vcpu, buf, n);
 	if (insn.opcode[1] == 0x21) {

@@ -367,6 +367,22 @@ static bool kvm_vcpu_must_exit(void)
 	return signal_pending(current) || test_thread_flag(TIF_NOTIFY_SIGNAL);
 }
 
+/* DR7's L0-L3/G0-G3 bits: any breakpoint armed. */
+#define DR7_BP_ENABLED	0xffUL
+
+/*
+ * The breakpoint addresses armed by the DR7 about to be loaded (the
+ * debugger's or the guest's own): never the host's or another guest's.
+ */
+static void kvm_load_breakpoints(const unsigned long *db)
+{
+	set_debugreg(0, 7);
+	set_debugreg(db[0], 0);
+	set_debugreg(db[1], 1);
+	set_debugreg(db[2], 2);
+	set_debugreg(db[3], 3);
+}
+
 static void kvm_vcpu_cancel_entry(struct kvm_vcpu *vcpu)
 {
 	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
@@ -414,15 +430,12 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	 * go into DR0-3 (its DR7 comes with the VMCB); #VMEXIT resets DR7,
 	 * and the host's breakpoints are restored after the exit.
 	 */
-	if (vcpu->arch.guest_debug & KVM_GUESTDBG_USE_HW_BP) {
+	if (vcpu->arch.guest_debug & KVM_GUESTDBG_USE_HW_BP)
+		kvm_load_breakpoints(vcpu->arch.guest_debug_db);
+	else if (vcpu->arch.dr7 & DR7_BP_ENABLED)
+		kvm_load_breakpoints(vcpu->arch.db);
+	else if (hw_breakpoint_active())
 		set_debugreg(0, 7);
-		set_debugreg(vcpu->arch.guest_debug_db[0], 0);
-		set_debugreg(vcpu->arch.guest_debug_db[1], 1);
-		set_debugreg(vcpu->arch.guest_debug_db[2], 2);
-		set_debugreg(vcpu->arch.guest_debug_db[3], 3);
-	} else if (hw_breakpoint_active()) {
-		set_debugreg(0, 7);
-	}
 	kvm_x86_ops->vcpu_run(vcpu, flush_tlb);
 	/* KVM_SET_CPUID2 is frozen once the vCPU has really entered. */
 	vcpu->arch.has_run = true;

@@ -282,6 +282,7 @@ static void svm_init_control(struct vcpu_svm *svm)
 		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
 		INTERCEPT_DR3_READ, INTERCEPT_DR0_WRITE, INTERCEPT_DR1_WRITE,
 		INTERCEPT_DR2_WRITE, INTERCEPT_DR3_WRITE,
+		INTERCEPT_DR5_WRITE, INTERCEPT_DR7_WRITE,
 		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_DB,
 		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_AC,
 		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_MC,
@@ -832,6 +833,8 @@ static int svm_exit_npf(struct vcpu_svm *svm)
 static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3]	= svm_exit_dr,
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3]	= svm_exit_dr,
+	[SVM_EXIT_WRITE_DR5]				= svm_exit_dr,
+	[SVM_EXIT_WRITE_DR7]				= svm_exit_dr,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB]		= svm_exit_db,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_BP]		= svm_exit_bp,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC]		= svm_exit_ac,

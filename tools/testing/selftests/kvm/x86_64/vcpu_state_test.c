@@ -33,6 +33,8 @@ static void guest_debugregs(u64 dr1)
 	__asm__ __volatile__("mov %%dr0, %0" : "=r"(dr0));
 	__asm__ __volatile__("mov %0, %%dr1" : : "r"(dr1));
 	__asm__ __volatile__("mov %%dr7, %0" : "=r"(dr7));
+	/* LE and GE: no breakpoint armed. */
+	__asm__ __volatile__("mov %0, %%dr7" : : "r"(0x700ULL));
 	GUEST_SYNC_ARGS(1, dr0, dr7, 0);
 	GUEST_DONE();
 }
@@ -82,6 +84,7 @@ TEST(debugregs)
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_DEBUGREGS, &got));
 	EXPECT_EQ(0xabcd000ULL, got.db[1]);
 	EXPECT_EQ(0x1234000ULL, got.db[0]);
+	EXPECT_EQ(0x700ULL, got.dr7);
 	EXPECT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
 	vm_free(vm);
 }
