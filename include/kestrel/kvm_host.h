@@ -140,9 +140,8 @@ static inline bool kvm_mmu_invalidate_retry(struct kvm *kvm, unsigned long seq)
 
 bool kvm_can_enter_guest(void);
 
-/* Make a vCPU that is in guest mode exit, and wait until it has. */
+/* Make every vCPU in guest mode exit, and wait until it has. */
 void kvm_flush_remote_tlbs(struct kvm *kvm);
-void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
 
 /*
  * Implemented by the architecture (arch/x86/kvm).

@@ -213,21 +213,6 @@ static void kvm_ipi_ack(void *unused)
 {
 }
 
-/*
- * Force a vCPU out of guest mode.  The interrupt makes the CPU exit the
- * guest; the vCPU then sees its requests before it enters again.
- */
-void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
-{
-	int me = get_cpu();
-	int cpu = READ_ONCE(vcpu->cpu);
-
-	if (cpu != me && cpu >= 0 && cpu < nr_cpu_ids && cpu_online(cpu) &&
-	    READ_ONCE(vcpu->mode) == IN_GUEST_MODE)
-		smp_call_function_single(cpu, kvm_ipi_ack, NULL, 0);
-	put_cpu();
-}
-
 static DEFINE_PER_CPU(cpumask_var_t, kvm_kick_mask);
 
 /*

@@ -168,12 +168,22 @@ static int kvm_fetch_insn(struct kvm_vcpu *vcpu, u8 *buf, unsigned int len,
 	return got;
 }
 
-int kvm_fetch_guest_insn(struct kvm_vcpu *vcpu, u8 *buf, unsigned int len)
+/*
+ * Fetch and decode the instruction at CS:RIP.  Returns how many bytes were
+ * fetched into @buf (for an emulation-failure report), 0 if none could be;
+ * @insn->len is 0 unless they decoded.
+ */
+static int kvm_decode_guest_insn(struct kvm_vcpu *vcpu, u8 buf[15],
+				 struct x86_insn *insn)
 {
 	struct x86_emul_exception e;
-	int r = kvm_fetch_insn(vcpu, buf, len, &e);
+	int n = kvm_fetch_insn(vcpu, buf, 15, &e);
 
-	return r > 0 ? r : -EFAULT;
+	if (n <= 0)
+		n = 0;
+	if (!n || x86_decode_insn(buf, n, kvm_cpu_mode(vcpu), insn))
+		insn->len = 0;
+	return n;
 }
 
 /* The length of the instruction at CS:RIP, for CPUs without NRIP save. */
@@ -181,13 +191,9 @@ int kvm_guest_insn_len(struct kvm_vcpu *vcpu)
 {
 	struct x86_insn insn;
 	u8 buf[15];
-	int n = kvm_fetch_guest_insn(vcpu, buf, sizeof(buf));
 
-	if (n < 0)
-		return n;
-	if (x86_decode_insn(buf, n, kvm_cpu_mode(vcpu), &insn))
-		return -EINVAL;
-	return insn.len;
+	kvm_decode_guest_insn(vcpu, buf, &insn);
+	return insn.len ?: -EINVAL;
 }
 
 /*
@@ -537,11 +543,6 @@ static int kvm_complete_string_pio_in(struct kvm_vcpu *vcpu)
 	return kvm_string_pio_copy(vcpu, true);
 }
 
-static int kvm_complete_string_pio_out(struct kvm_vcpu *vcpu)
-{
-	return 1;
-}
-
 static int kvm_string_pio(struct kvm_vcpu *vcpu, u16 port, int size, bool in,
 			  bool rep, unsigned long next_rip)
 {
@@ -554,9 +555,9 @@ static int kvm_string_pio(struct kvm_vcpu *vcpu, u16 port, int size, bool in,
 	u8 buf[15];
 	int n, r, s;
 
-	n = kvm_fetch_guest_insn(vcpu, buf, sizeof(buf));
-	if (n < 0 || x86_decode_insn(buf, n, mode, &insn))
-		return kvm_emulation_failure(vcpu, buf, n > 0 ? n : 0);
+	n = kvm_decode_guest_insn(vcpu, buf, &insn);
+	if (!insn.len)
+		return kvm_emulation_failure(vcpu, buf, n);
 
 	sp->mask = kvm_ad_mask(insn.ad_bytes);
 	sp->rep = rep;
@@ -599,7 +600,7 @@ static int kvm_string_pio(struct kvm_vcpu *vcpu, u16 port, int size, bool in,
 		r = kvm_string_pio_copy(vcpu, false);
 		if (r <= 0 || vcpu->arch.exception.pending)
 			return r;
-		vcpu->arch.complete_userspace_io = kvm_complete_string_pio_out;
+		/* The elements are already in the data page: nothing to finish. */
 	}
 	return kvm_pio_exit(vcpu, port, size, in, sp->n);
 }
@@ -670,11 +671,11 @@ int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu)
 	struct x86_insn insn;
 	unsigned long val;
 	u8 buf[15];
-	int n = kvm_fetch_guest_insn(vcpu, buf, sizeof(buf));
+	int n = kvm_decode_guest_insn(vcpu, buf, &insn);
 
-	if (n < 0 || x86_decode_insn(buf, n, mode, &insn) ||
-	    insn.opcode_len != 2 || (insn.opcode[1] != 0x21 && insn.opcode[1] != 0x23))
-		return kvm_emulation_failure(vcpu, buf, n > 0 ? n : 0);
+	if (!insn.len || insn.opcode_len != 2 ||
+	    (insn.opcode[1] != 0x21 && insn.opcode[1] != 0x23))
+		return kvm_emulation_failure(vcpu, buf, n);
 	kvm_x86_ops->get_segment(vcpu, &ss, VCPU_SREG_SS);
 	if (ss.dpl) {
 		kvm_queue_exception_e(vcpu, X86_TRAP_GP, 0);

@@ -404,7 +404,7 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	 * for; they publish their request before reading the mode.
 	 */
 	WRITE_ONCE(vcpu->mode, IN_GUEST_MODE);
-	smp_mb(); /* pairs with kvm_flush_remote_tlbs() and kvm_vcpu_kick() */
+	smp_mb(); /* pairs with kvm_flush_remote_tlbs() */
 	if (!kvm_can_enter_guest()) {
 		kvm_vcpu_cancel_entry(vcpu);
 		pr_warn_ratelimited("vCPU %u: virtualization is off on this CPU\n",

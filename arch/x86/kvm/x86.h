@@ -130,7 +130,6 @@ int kvm_emulate_pio(struct kvm_vcpu *vcpu, u16 port, int size, bool in,
 int kvm_emulate_mmio(struct kvm_vcpu *vcpu, gpa_t gpa);
 int kvm_internal_error(struct kvm_vcpu *vcpu, u32 suberror, u64 data0,
 		       u64 data1);
-int kvm_fetch_guest_insn(struct kvm_vcpu *vcpu, u8 *buf, unsigned int len);
 int kvm_guest_insn_len(struct kvm_vcpu *vcpu);
 int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu);
 int kvm_emulate_xsetbv(struct kvm_vcpu *vcpu);
