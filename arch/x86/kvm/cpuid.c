@@ -5,7 +5,7 @@
  *
  * The supported table is the host's CPUID filtered down to what works in a
  * guest on Kestrel today; it is deliberately narrower than stock KVM's (no
- * XSAVE/AVX, x2APIC, TSC deadline, PMU, PKU, nested SVM, speculation-control
+ * XSAVES, x2APIC, TSC deadline, PMU, PKU, nested SVM, speculation-control
  * MSRs, RDTSCP/RDPID).  Each leaf's filter says why in its comment.
  */
 #include <linux/kvm.h>
@@ -40,9 +40,9 @@
 /*
  * CPUID.1:ECX.  Left out: DTES64, MONITOR, DS-CPL, VMX, SMX, EST, TM2,
  * xTPR and PDCM (debug store, power and performance monitoring: none is
- * virtualized), x2APIC and TSC-deadline (no in-kernel LAPIC), XSAVE,
- * OSXSAVE, AVX, FMA and F16C (guest XCR0 is not virtualized yet, and the
- * VEX-encoded SIMD instructions need XCR0.YMM, SDM vol. 1 14.3).
+ * virtualized), x2APIC and TSC-deadline (no in-kernel LAPIC).  OSXSAVE
+ * follows the guest's CR4.  XSAVE and the AVX family are added below when
+ * the host lets guests enable their state components.
  */
 #define LEAF1_ECX	(F(XMM3) | F(PCLMULQDQ) | F(SSSE3) | F(CX16) |	\
 			 F(PCID) | F(XMM4_1) | F(XMM4_2) | F(MOVBE) |	\
@@ -57,31 +57,30 @@
 			 F(CLFLUSH) | F(MMX) | F(FXSR) | F(XMM) |	\
 			 F(XMM2) | F(SELFSNOOP))
 /*
- * CPUID.(7,0):EBX.  Left out: SGX, HLE/RTM (no TSX control), AVX2 and
- * AVX-512 (no XCR0), MPX, Intel PT.
+ * CPUID.(7,0):EBX.  Left out: SGX, HLE/RTM (no TSX control), MPX (its
+ * state components are not offered), Intel PT.  AVX2 and AVX-512: below.
  */
 #define LEAF7_EBX	(F(FSGSBASE) | F(BMI1) | F(FDP_EXCPTN_ONLY) |	\
 			 F(SMEP) | F(BMI2) | F(ERMS) | F(INVPCID) |	\
 			 F(ZERO_FCS_FDS) | F(RDSEED) | F(ADX) | F(SMAP) | \
 			 F(CLFLUSHOPT) | F(CLWB) | F(SHA_NI))
 /*
- * CPUID.(7,0):ECX.  Left out: PKU/OSPKE (PKRU is not part of the guest
- * state yet), RDPID (needs a guest TSC_AUX), WAITPKG, VAES, VPCLMULQDQ and
- * the AVX-512 extensions (no XCR0), SGX_LC, bus-lock detection (needs
- * DEBUGCTL).  LA57 is added separately.
+ * CPUID.(7,0):ECX.  Left out: PKU/OSPKE (PKRU is not offered in XCR0),
+ * RDPID (needs a guest TSC_AUX), WAITPKG, SGX_LC, bus-lock detection (needs
+ * DEBUGCTL).  LA57 and the vector extensions are added separately.
  */
 #define LEAF7_ECX	(F(UMIP) | F(GFNI) | F(CLDEMOTE) | F(MOVDIRI) |	\
 			 F(MOVDIR64B))
 /*
- * CPUID.(7,0):EDX.  Left out: the AVX-512 and AMX bits, TSXLDTRK, and the
- * speculation-control bits that promise MSRs (SPEC_CTRL, STIBP, SSBD,
- * ARCH_CAPABILITIES).  MD_CLEAR only says what VERW does.
+ * CPUID.(7,0):EDX.  Left out: the AMX bits (dynamic state not offered),
+ * TSXLDTRK, and the speculation-control bits that promise MSRs (SPEC_CTRL,
+ * STIBP, SSBD, ARCH_CAPABILITIES).  MD_CLEAR only says what VERW does.
  */
 #define LEAF7_EDX	(F(MD_CLEAR) | F(FSRM) | F(SERIALIZE))
 /*
  * CPUID.80000001h:ECX.  Left out: SVM (no nesting), ExtApicSpace, IBS,
- * SKINIT, WDT, LWP, PERFCTR_CORE, OSVW (its MSRs are not emulated), XOP
- * and FMA4 (they need XCR0.YMM, APM vol. 4 1.1).
+ * SKINIT, WDT, LWP, PERFCTR_CORE, OSVW (its MSRs are not emulated).  XOP
+ * and FMA4 need XCR0.YMM (APM vol. 4, 1.1): below.
  */
 #define EXT1_ECX	(F(LAHF_LM) | F(CMP_LEGACY) | F(CR8_LEGACY) |	\
 			 F(ABM) | F(SSE4A) | F(MISALIGNSSE) |		\
@@ -100,6 +99,33 @@
  * not emulated) and WBNOINVD (its WBINVD intercept is skipped, not run).
  */
 #define EXT8_EBX	(F(CLZERO) | F(XSAVEERPTR))
+
+/*
+ * Instructions whose state lives in XSAVE components (SDM vol. 1, 13.1 and
+ * 14.3; APM vol. 4, 1.1): offered only with the XCR0 bits they need.  The
+ * VEX/EVEX forms #UD unless the guest's XCR0 enables the state, so a
+ * guest that sees one of these can always use it.
+ */
+#define XSAVE_LEAF1_ECX	(F(XSAVE))
+#define YMM_LEAF1_ECX	(F(AVX) | F(FMA) | F(F16C))
+#define YMM_LEAF7_EBX	(F(AVX2))
+#define YMM_LEAF7_ECX	(F(VAES) | F(VPCLMULQDQ))
+#define YMM_LEAF7_1_EAX	(F(AVX_VNNI))
+#define YMM_EXT1_ECX	(F(XOP) | F(FMA4))
+#define ZMM_LEAF7_EBX	(F(AVX512F) | F(AVX512DQ) | F(AVX512IFMA) |	\
+			 F(AVX512PF) | F(AVX512ER) | F(AVX512CD) |	\
+			 F(AVX512BW) | F(AVX512VL))
+#define ZMM_LEAF7_ECX	(F(AVX512VBMI) | F(AVX512_VBMI2) |		\
+			 F(AVX512_VNNI) | F(AVX512_BITALG) |		\
+			 F(AVX512_VPOPCNTDQ))
+#define ZMM_LEAF7_EDX	(F(AVX512_4VNNIW) | F(AVX512_4FMAPS) |		\
+			 F(AVX512_VP2INTERSECT) | F(AVX512_FP16))
+#define ZMM_LEAF7_1_EAX	(F(AVX512_BF16))
+/*
+ * CPUID.(0Dh,1):EAX.  Left out: XSAVES (IA32_XSS is not switched for the
+ * guest) and XFD (no dynamically enabled state).
+ */
+#define XSAVE_LEAF_D1_EAX (F(XSAVEOPT) | F(XSAVEC) | F(XGETBV1))
 
 /* KVM's paravirtual leaves: "KVMKVMKVM\0\0\0", then the features leaf. */
 #define KVM_CPUID_MAX_PV	KVM_CPUID_FEATURES
@@ -144,6 +170,89 @@ struct cpuid_array {
 };
 
 /*
+ * The vector-instruction bits for the state components guests may enable:
+ * @xsave with any (XSAVE itself), @ymm with AVX state, @zmm with the three
+ * AVX-512 components.
+ */
+static u32 cpuid_xsave_mask(u32 xsave, u32 ymm, u32 zmm)
+{
+	u32 mask = 0;
+
+	if (kvm_supported_xcr0 & XFEATURE_MASK_SSE)
+		mask |= xsave;
+	if (kvm_supported_xcr0 & XFEATURE_MASK_YMM)
+		mask |= ymm;
+	if ((kvm_supported_xcr0 & XFEATURE_MASK_AVX512) == XFEATURE_MASK_AVX512)
+		mask |= zmm;
+	return mask;
+}
+
+/*
+ * The size of an XSAVE area holding the components in @xfeatures, in the
+ * standard or the compacted format (SDM vol. 1, 13.4.3): the legacy area
+ * and the header, then each component at its CPUID.(0Dh,i) offset, or one
+ * after another, 64-byte aligned where CPUID.(0Dh,i):ECX[1] says so.
+ */
+static u32 cpuid_xstate_size(u64 xfeatures, bool compacted)
+{
+	u32 eax, ebx, ecx, edx;
+	u32 size = XSAVE_HDR_OFFSET + XSAVE_HDR_SIZE;
+	int i;
+
+	for (i = FIRST_EXTENDED_XFEATURE; i < 64; i++) {
+		if (!(xfeatures & BIT_ULL(i)))
+			continue;
+		cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx);
+		if (compacted)
+			size = ((ecx & BIT(1)) ? ALIGN(size, 64) : size) + eax;
+		else
+			size = max(size, ebx + eax);
+	}
+	return size;
+}
+
+/*
+ * Leaf 0Dh, XSAVE (SDM vol. 2A CPUID): what Kestrel lets the guest put in
+ * XCR0, the sizes that go with it, and each such component's geometry.
+ */
+static void cpuid_filter_xsave(struct kvm_cpuid_entry2 *e)
+{
+	u64 xcr0 = kvm_supported_xcr0;
+
+	if (!xcr0) {
+		e->eax = 0;
+		e->ebx = 0;
+		e->ecx = 0;
+		e->edx = 0;
+		return;
+	}
+	switch (e->index) {
+	case 0:
+		e->eax &= (u32)xcr0;
+		e->edx &= (u32)(xcr0 >> 32);
+		e->ebx = cpuid_xstate_size(xcr0, false);
+		e->ecx = e->ebx;
+		break;
+	case 1:
+		e->eax &= XSAVE_LEAF_D1_EAX;
+		e->ebx = (e->eax & F(XSAVEC)) ? cpuid_xstate_size(xcr0, true) : 0;
+		e->ecx = 0;		/* IA32_XSS: no supervisor state */
+		e->edx = 0;
+		break;
+	default:
+		if (e->index >= 64 || !(xcr0 & BIT_ULL(e->index))) {
+			e->eax = 0;
+			e->ebx = 0;
+			e->ecx = 0;
+		}
+		/* ECX[1]: 64-byte alignment; not supervisor, not XFD. */
+		e->ecx &= BIT(1);
+		e->edx = 0;
+		break;
+	}
+}
+
+/*
  * Filter the host's values of @e (function and index filled in) down to
  * what a Kestrel guest may see.  Leaves not named here are zeroed, as KVM
  * does: they describe hardware that is not virtualized (thermal and power,
@@ -156,7 +265,8 @@ static void cpuid_filter(struct kvm_cpuid_entry2 *e)
 		e->eax = min(e->eax, CPUID_MAX_BASIC);
 		break;
 	case 1:
-		e->ecx &= LEAF1_ECX;
+		e->ecx &= LEAF1_ECX | cpuid_xsave_mask(XSAVE_LEAF1_ECX,
+						       YMM_LEAF1_ECX, 0);
 		/* SDM vol. 2A CPUID: bit 31 is reserved for hypervisor use. */
 		e->ecx |= F(HYPERVISOR);
 		e->edx &= LEAF1_EDX;
@@ -180,21 +290,29 @@ static void cpuid_filter(struct kvm_cpuid_entry2 *e)
 		if (e->index == 0) {
 			/* Subleaves 1 and 2 exist, empty, when the host's do. */
 			e->eax = min(e->eax, 2U);
-			e->ebx &= LEAF7_EBX;
+			e->ebx &= LEAF7_EBX |
+				  cpuid_xsave_mask(0, YMM_LEAF7_EBX, ZMM_LEAF7_EBX);
 			/*
 			 * Five-level guest paging works under nested paging
 			 * whatever the host uses, but KVM_SET_SREGS accepts
 			 * CR4.LA57 only when the host itself runs LA57.
 			 */
-			e->ecx &= LEAF7_ECX | (pgtable_l5_enabled() ? F(LA57) : 0);
-			e->edx &= LEAF7_EDX;
+			e->ecx &= LEAF7_ECX | (pgtable_l5_enabled() ? F(LA57) : 0) |
+				  cpuid_xsave_mask(0, YMM_LEAF7_ECX, ZMM_LEAF7_ECX);
+			e->edx &= LEAF7_EDX |
+				  cpuid_xsave_mask(0, 0, ZMM_LEAF7_EDX);
 		} else {
-			/* 7.1: AVX-VNNI, AVX512_BF16; 7.2: more MSR controls. */
-			e->eax = 0;
+			/* 7.1: AVX-VNNI, AVX512_BF16; 7.2: MSR controls. */
+			e->eax &= e->index == 1 ?
+				  cpuid_xsave_mask(0, YMM_LEAF7_1_EAX,
+						   ZMM_LEAF7_1_EAX) : 0;
 			e->ebx = 0;
 			e->ecx = 0;
 			e->edx = 0;
 		}
+		break;
+	case 0xd:
+		cpuid_filter_xsave(e);
 		break;
 	case 0xb:
 	case 0x1f:
@@ -226,7 +344,7 @@ static void cpuid_filter(struct kvm_cpuid_entry2 *e)
 	case 0x80000001:
 		/* EBX[27:16] are reserved (APM vol. 3, appendix E.4.2). */
 		e->ebx &= ~GENMASK(27, 16);
-		e->ecx &= EXT1_ECX;
+		e->ecx &= EXT1_ECX | cpuid_xsave_mask(0, YMM_EXT1_ECX, 0);
 		e->edx &= EXT1_EDX;
 		break;
 	case 0x80000007:
@@ -277,7 +395,7 @@ static void cpuid_filter(struct kvm_cpuid_entry2 *e)
 		break;
 	default:
 		/*
-		 * 3, 5, 0xa (no PMU), 0xd (no XCR0), 0x12, 0x14, 0x1d, 0x1e,
+		 * 3, 5, 0xa (no PMU), 0x12, 0x14, 0x1d, 0x1e,
 		 * 0x8000000a (no nesting), 0x8000001e, 0x8000001f and every
 		 * other leaf.
 		 */
@@ -340,6 +458,16 @@ static int cpuid_add_leaf(struct cpuid_array *a, u32 function)
 		for (i = 1, max = e->eax; i <= max; i++)
 			if (!cpuid_add(a, function, i))
 				return -E2BIG;
+		break;
+	case 0xd:
+		/* Subleaf 1, then one per component the guest may enable. */
+		for (i = 1; i < 64 && kvm_supported_xcr0; i++) {
+			if (i >= FIRST_EXTENDED_XFEATURE &&
+			    !(kvm_supported_xcr0 & BIT_ULL(i)))
+				continue;
+			if (!cpuid_add(a, function, i))
+				return -E2BIG;
+		}
 		break;
 	}
 	return 0;
@@ -492,6 +620,13 @@ static void cpuid_update_runtime(struct kvm_vcpu *vcpu,
 	e = cpuid_find(entries, nent, 7, 0);
 	if (e && boot_cpu_has(X86_FEATURE_PKU))
 		cpuid_set_bit(&e->ecx, F(OSPKE), vcpu->arch.cr4 & X86_CR4_PKE);
+	/* CPUID.(0Dh,0):EBX and (0Dh,1):EBX size the XCR0 now enabled. */
+	e = cpuid_find(entries, nent, 0xd, 0);
+	if (e && kvm_supported_xcr0)
+		e->ebx = cpuid_xstate_size(vcpu->arch.xcr0, false);
+	e = cpuid_find(entries, nent, 0xd, 1);
+	if (e && kvm_supported_xcr0 && (e->eax & F(XSAVEC)))
+		e->ebx = cpuid_xstate_size(vcpu->arch.xcr0, true);
 }
 
 /* KVM 6.1's kvm_check_cpuid(). */
@@ -796,4 +931,72 @@ int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
 	kvm_reg_write(vcpu, VCPU_REGS_RCX, out[2]);
 	kvm_reg_write(vcpu, VCPU_REGS_RDX, out[3]);
 	return kvm_x86_ops->skip_emulated_instruction(vcpu);
+}
+
+/*
+ * The register of the guest's CPUID that holds @feature (an X86_FEATURE_*
+ * of the words KVM checks CR4 and XCR0 against), as the guest would read
+ * it: the VMM's table, or the host's filtered one until there is a table.
+ */
+static bool cpuid_feature_leaf(unsigned int feature, u32 *function,
+			       u32 *index, int *reg)
+{
+	static const struct { u32 function, index; int reg; } words[] = {
+		[0] = { 1, 0, 3 },		/* CPUID_1_EDX */
+		[1] = { 0x80000001, 0, 3 },	/* CPUID_8000_0001_EDX */
+		[4] = { 1, 0, 2 },		/* CPUID_1_ECX */
+		[6] = { 0x80000001, 0, 2 },	/* CPUID_8000_0001_ECX */
+		[9] = { 7, 0, 1 },		/* CPUID_7_0_EBX */
+		[16] = { 7, 0, 2 },		/* CPUID_7_ECX */
+		[18] = { 7, 0, 3 },		/* CPUID_7_EDX */
+	};
+	unsigned int w = feature / 32;
+
+	if (w >= ARRAY_SIZE(words) || !words[w].function)
+		return false;
+	*function = words[w].function;
+	*index = words[w].index;
+	*reg = words[w].reg;
+	return true;
+}
+
+bool kvm_guest_cpuid_has(struct kvm_vcpu *vcpu, unsigned int feature)
+{
+	struct kvm_cpuid_entry2 host, *e;
+	u32 function, index;
+	u32 regs[4];
+	int reg;
+
+	if (WARN_ON_ONCE(!cpuid_feature_leaf(feature, &function, &index, &reg)))
+		return false;
+	if (vcpu->arch.cpuid_entries) {
+		e = cpuid_find(vcpu->arch.cpuid_entries, vcpu->arch.cpuid_nent,
+			       function, index);
+		if (!e)
+			return false;
+	} else {
+		cpuid_host_filtered(&host, function, index);
+		e = &host;
+	}
+	regs[0] = e->eax;
+	regs[1] = e->ebx;
+	regs[2] = e->ecx;
+	regs[3] = e->edx;
+	return regs[reg] & BIT(feature & 31);
+}
+
+/*
+ * The XCR0 bits the guest may set: those its CPUID.(0Dh,0) offers, within
+ * what Kestrel supports (as KVM: with no leaf 0Dh in the table, x87 only).
+ */
+u64 kvm_guest_supported_xcr0(struct kvm_vcpu *vcpu)
+{
+	struct kvm_cpuid_entry2 *e;
+
+	if (!vcpu->arch.cpuid_entries)
+		return kvm_supported_xcr0;
+	e = cpuid_find(vcpu->arch.cpuid_entries, vcpu->arch.cpuid_nent, 0xd, 0);
+	if (!e)
+		return 0;
+	return (e->eax | ((u64)e->edx << 32)) & kvm_supported_xcr0;
 }

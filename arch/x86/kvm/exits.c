@@ -697,6 +697,37 @@ int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * MOV to CR4, intercepted so that the guest sets only the CR4 bits its
+ * CPUID offers (a VMM's CPUID is a promise about what the guest can do,
+ * and KVM_SET_SREGS must be able to restore whatever the guest set).
+ * The instruction is 0F 22 /r; the ModRM mod field is ignored and the
+ * operand is 64-bit in 64-bit mode, 32-bit otherwise (SDM vol. 2B, MOV).
+ */
+int kvm_emulate_mov_to_cr4(struct kvm_vcpu *vcpu)
+{
+	enum x86_cpu_mode mode = kvm_cpu_mode(vcpu);
+	struct kvm_segment ss;
+	struct x86_insn insn;
+	unsigned long val;
+	u8 buf[15];
+	int n = kvm_decode_guest_insn(vcpu, buf, &insn);
+
+	if (!insn.len || insn.opcode_len != 2 || insn.opcode[1] != 0x22 ||
+	    insn.reg != 4)
+		return kvm_emulation_failure(vcpu, buf, n);
+	kvm_x86_ops->get_segment(vcpu, &ss, VCPU_SREG_SS);
+	val = kvm_reg_read(vcpu, insn.rm);
+	if (mode != X86_MODE_LONG64)
+		val = (u32)val;
+	if (ss.dpl || kvm_set_cr4(vcpu, val)) {
+		kvm_queue_exception_e(vcpu, X86_TRAP_GP, 0);
+		return 1;
+	}
+	vcpu->arch.rip += insn.len;
+	return 1;
+}
+
+/*
  * XSETBV (SDM vol. 2C): #UD without CR4.OSXSAVE, #GP(0) from CPL > 0, for
  * an XCR other than XCR0, or for a value XCR0 may not take.
  */

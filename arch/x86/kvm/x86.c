@@ -94,23 +94,39 @@ void kvm_load_guest_xsave_state(struct kvm_vcpu *vcpu)
 
 void kvm_load_host_xsave_state(struct kvm_vcpu *vcpu)
 {
+	u64 xcr0;
+
 	if (!vcpu->arch.xsave_state_loaded)
 		return;
 	vcpu->arch.pkru = read_pkru();
 	write_pkru(vcpu->arch.host_pkru);
-	if (boot_cpu_has(X86_FEATURE_XSAVE) &&
-	    xgetbv(XCR_XFEATURE_ENABLED_MASK) != host_xcr0)
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		goto out;
+	xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	/*
+	 * Real CPUs honour the XSETBV intercept, so this is the value the
+	 * guest was given.  QEMU's TCG SVM does not: its guests write XCR0
+	 * themselves (within what the host CPU allows), and keeping their
+	 * value is what lets such a guest use AVX after its next exit.
+	 */
+	if (vcpu->arch.cr4 & X86_CR4_OSXSAVE)
+		vcpu->arch.xcr0 = xcr0;
+	if (xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
+out:
 	vcpu->arch.xsave_state_loaded = false;
 }
 
 /*
  * XCR0 rules (SDM vol. 1, 13.3): x87 always on, AVX needs SSE, the three
- * AVX-512 components together and with AVX, only what is supported.
+ * AVX-512 components together and with AVX, only what the guest's CPUID
+ * offers.
  */
 int kvm_set_xcr0(struct kvm_vcpu *vcpu, u64 xcr0)
 {
-	if (!(xcr0 & XFEATURE_MASK_FP) || (xcr0 & ~(kvm_supported_xcr0 | XFEATURE_MASK_FP)))
+	u64 valid = kvm_guest_supported_xcr0(vcpu) | XFEATURE_MASK_FP;
+
+	if (!(xcr0 & XFEATURE_MASK_FP) || (xcr0 & ~valid))
 		return 1;
 	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
 		return 1;
@@ -177,7 +193,10 @@ long kvm_arch_check_extension(long ext)
 	case KVM_CAP_INTR_SHADOW:
 	case KVM_CAP_GET_TSC_KHZ:
 	case KVM_CAP_SET_GUEST_DEBUG:
+	case KVM_CAP_SREGS2:
 		return 1;
+	case KVM_CAP_SYNC_REGS:
+		return KVM_SYNC_X86_VALID_FIELDS;
 	case KVM_CAP_SET_GUEST_DEBUG2:
 		return KVM_GUESTDBG_VALID;
 	case KVM_CAP_XCRS:
@@ -416,8 +435,9 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 		return 1;
 	}
 	gen = atomic_long_read(&kvm->tlb_flush_gen);
-	if (vcpu->arch.tlb_flush_gen != gen) {
+	if (vcpu->arch.tlb_flush_gen != gen || vcpu->arch.flush_guest_tlb) {
 		vcpu->arch.tlb_flush_gen = gen;
+		vcpu->arch.flush_guest_tlb = false;
 		flush_tlb = true;
 	}
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
@@ -439,6 +459,7 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	kvm_x86_ops->vcpu_run(vcpu, flush_tlb);
 	/* KVM_SET_CPUID2 is frozen once the vCPU has really entered. */
 	vcpu->arch.has_run = true;
+	vcpu->arch.pdptrs_from_userspace = false;
 	/*
 	 * #VMEXIT leaves DR7 at its reset value (APM vol. 2, 15.6): put back
 	 * the host's breakpoints (perf, ptrace watchpoints) if it has any.
@@ -505,16 +526,43 @@ static int kvm_vcpu_run_loop(struct kvm_vcpu *vcpu)
 	}
 }
 
+static int kvm_sync_regs_in(struct kvm_vcpu *vcpu, u64 dirty);
+static void kvm_sync_regs_out(struct kvm_vcpu *vcpu, u64 valid);
+
+/*
+ * What userspace hands over in kvm_run before the guest runs: registers
+ * marked in kvm_dirty_regs (KVM_CAP_SYNC_REGS), and CR8, which a VMM with
+ * its own LAPIC keeps in kvm_run->cr8 (api.rst, "kvm_run").
+ */
+static int kvm_run_sync_in(struct kvm_vcpu *vcpu, u64 valid, u64 dirty)
+{
+	u64 cr8 = READ_ONCE(vcpu->run->cr8);
+	int r;
+
+	if ((valid | dirty) & ~(u64)KVM_SYNC_X86_VALID_FIELDS)
+		return -EINVAL;
+	r = kvm_sync_regs_in(vcpu, dirty);
+	if (r)
+		return r;
+	if (cr8 > 15)
+		return -EINVAL;
+	kvm_x86_ops->set_cr8(vcpu, cr8);
+	return 1;
+}
+
 int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
-	int r = 1;
+	u64 valid = READ_ONCE(run->kvm_valid_regs);
+	int r;
 
 	vcpu_load(vcpu);
+	run->flags = 0;
 	fpu_swap_kvm_fpstate(&vcpu->arch.guest_fpu, true);
+	r = kvm_run_sync_in(vcpu, valid, READ_ONCE(run->kvm_dirty_regs));
 
 	/* Finish what the last exit left to userspace (api.rst, KVM_RUN). */
-	if (vcpu->arch.complete_userspace_io) {
+	if (r > 0 && vcpu->arch.complete_userspace_io) {
 		int (*cui)(struct kvm_vcpu *) = vcpu->arch.complete_userspace_io;
 
 		vcpu->arch.complete_userspace_io = NULL;
@@ -527,6 +575,7 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 
 	kvm_post_run_save(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->arch.guest_fpu, false);
+	kvm_sync_regs_out(vcpu, valid);
 	vcpu_put(vcpu);
 	return r;
 }
@@ -585,11 +634,14 @@ static void kvm_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs)
 	vcpu->arch.exception.pending = false;
 }
 
-static void kvm_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
+/*
+ * The fields struct kvm_sregs and struct kvm_sregs2 share, up to apic_base;
+ * @sregs comes zeroed.
+ */
+static void kvm_get_sregs_common(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
 {
 	const struct kvm_x86_ops *ops = kvm_x86_ops;
 
-	memset(sregs, 0, sizeof(*sregs));
 	ops->get_segment(vcpu, &sregs->cs, VCPU_SREG_CS);
 	ops->get_segment(vcpu, &sregs->ds, VCPU_SREG_DS);
 	ops->get_segment(vcpu, &sregs->es, VCPU_SREG_ES);
@@ -609,37 +661,89 @@ static void kvm_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->apic_base = vcpu->arch.apic_base;
 }
 
+/* KVM_GET_SREGS also names an external interrupt being delivered. */
+static void kvm_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	struct kvm_queued_interrupt *irq = &vcpu->arch.interrupt;
+
+	kvm_get_sregs_common(vcpu, sregs);
+	if (irq->injected && !irq->soft)
+		__set_bit(irq->nr, (unsigned long *)sregs->interrupt_bitmap);
+}
+
+/*
+ * CR4 bits a guest may set (SDM vol. 3A, 2.5; APM vol. 2, 3.1.3): those
+ * Kestrel virtualizes, and of the ones tied to a CPUID feature only those
+ * the guest's CPUID offers, as KVM (its __cr4_reserved_bits()).
+ */
+bool kvm_is_valid_cr4(struct kvm_vcpu *vcpu, unsigned long cr4)
+{
+	static const struct { unsigned long cr4; unsigned int feature; } dep[] = {
+		{ X86_CR4_OSXSAVE,	X86_FEATURE_XSAVE },
+		{ X86_CR4_SMEP,		X86_FEATURE_SMEP },
+		{ X86_CR4_SMAP,		X86_FEATURE_SMAP },
+		{ X86_CR4_FSGSBASE,	X86_FEATURE_FSGSBASE },
+		{ X86_CR4_PKE,		X86_FEATURE_PKU },
+		{ X86_CR4_LA57,		X86_FEATURE_LA57 },
+		{ X86_CR4_UMIP,		X86_FEATURE_UMIP },
+		{ X86_CR4_PCIDE,	X86_FEATURE_PCID },
+	};
+	unsigned long valid = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD |
+			      X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |
+			      X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE |
+			      X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(dep); i++)
+		if (boot_cpu_has(dep[i].feature) &&
+		    kvm_guest_cpuid_has(vcpu, dep[i].feature))
+			valid |= dep[i].cr4;
+	/* KVM_SET_SREGS and MOV CR4 take LA57 only on an LA57 host. */
+	if (!pgtable_l5_enabled())
+		valid &= ~X86_CR4_LA57;
+	return !(cr4 & ~valid);
+}
+
+/* CR4 bits whose change flushes the TLB, globals too (SDM vol. 3A 4.10.4.1). */
+#define CR4_TLB_BITS	(X86_CR4_PGE | X86_CR4_PSE | X86_CR4_PAE |	\
+			 X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP |	\
+			 X86_CR4_PKE | X86_CR4_LA57)
+
+/*
+ * The guest's MOV to CR4 (SDM vol. 2B, MOV--Move to/from Control Registers):
+ * 1 for #GP.  In IA-32e mode PAE stays set and LA57 cannot change; PCIDE
+ * may be set only in IA-32e mode with CR3[11:0] clear.
+ */
+int kvm_set_cr4(struct kvm_vcpu *vcpu, unsigned long cr4)
+{
+	unsigned long old = vcpu->arch.cr4;
+	bool lma = vcpu->arch.efer & EFER_LMA;
+
+	if (!kvm_is_valid_cr4(vcpu, cr4))
+		return 1;
+	if (lma && (!(cr4 & X86_CR4_PAE) || ((cr4 ^ old) & X86_CR4_LA57)))
+		return 1;
+	if ((cr4 & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	    (!lma || (vcpu->arch.cr3 & 0xfff)))
+		return 1;
+	vcpu->arch.cr4 = cr4;
+	if ((cr4 ^ old) & CR4_TLB_BITS)
+		vcpu->arch.flush_guest_tlb = true;
+	return 0;
+}
+
 /*
  * The checks KVM makes before accepting control registers from userspace
  * (SDM vol. 3A, 2.5 and 9.8.5; APM vol. 2, 3.1 and 14.6): anything else
  * would be refused by VMRUN, or accepted by it and mean nonsense.
  */
-static bool kvm_is_valid_sregs(const struct kvm_sregs *s)
+static bool kvm_is_valid_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *s)
 {
-	u64 cr4_reserved = ~(u64)(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD |
-				  X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |
-				  X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE |
-				  X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT |
-				  X86_CR4_UMIP | X86_CR4_LA57 |
-				  X86_CR4_FSGSBASE | X86_CR4_PCIDE |
-				  X86_CR4_SMEP | X86_CR4_SMAP);
-
-	/*
-	 * CR4 writes are not intercepted, so a guest may set these itself:
-	 * a state saved from it must be restorable.
-	 */
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		cr4_reserved &= ~(u64)X86_CR4_OSXSAVE;
-	if (boot_cpu_has(X86_FEATURE_OSPKE))
-		cr4_reserved &= ~(u64)X86_CR4_PKE;
-
-	if (s->cr0 >> 32 || s->cr4 & cr4_reserved || s->cr8 >> 4)
+	if (s->cr0 >> 32 || !kvm_is_valid_cr4(vcpu, s->cr4) || s->cr8 >> 4)
 		return false;
 	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
 		return false;
 	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
-		return false;
-	if ((s->cr4 & X86_CR4_LA57) && !pgtable_l5_enabled())
 		return false;
 	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
 		/* Long mode: PAE paging with LMA set, CR3 within MAXPHYADDR. */
@@ -653,7 +757,8 @@ static bool kvm_is_valid_sregs(const struct kvm_sregs *s)
 	return true;
 }
 
-static int kvm_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *s)
+static int kvm_set_sregs_common(struct kvm_vcpu *vcpu,
+				const struct kvm_sregs *s)
 {
 	const struct kvm_x86_ops *ops = kvm_x86_ops;
 
@@ -661,7 +766,7 @@ static int kvm_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *s)
 	 * EFER is not checked here, as in KVM: a reserved bit makes VMRUN
 	 * fail, and KVM_RUN report KVM_EXIT_FAIL_ENTRY.
 	 */
-	if (!kvm_is_valid_sregs(s))
+	if (!kvm_is_valid_sregs(vcpu, s))
 		return -EINVAL;
 
 	vcpu->arch.cr0 = s->cr0;
@@ -682,6 +787,80 @@ static int kvm_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *s)
 	ops->set_segment(vcpu, &s->tr, VCPU_SREG_TR);
 	ops->set_segment(vcpu, &s->ldt, VCPU_SREG_LDTR);
 	vcpu->arch.exception.pending = false;
+	/* New paging state: nothing the guest cached may survive it. */
+	vcpu->arch.flush_guest_tlb = true;
+	vcpu->arch.pdptrs_from_userspace = false;
+	return 0;
+}
+
+/*
+ * KVM_SET_SREGS: the lowest vector set in interrupt_bitmap becomes the
+ * external interrupt being delivered (KVM queues it the same way).
+ */
+static int kvm_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *s)
+{
+	unsigned long vec;
+	int r = kvm_set_sregs_common(vcpu, s);
+
+	if (r)
+		return r;
+	vec = find_first_bit((const unsigned long *)s->interrupt_bitmap,
+			     KVM_NR_INTERRUPTS);
+	if (vec < KVM_NR_INTERRUPTS) {
+		vcpu->arch.interrupt.injected = true;
+		vcpu->arch.interrupt.nr = vec;
+		vcpu->arch.interrupt.soft = false;
+	}
+	return 0;
+}
+
+/* PAE paging (SDM vol. 3A, 4.4): the four PDPTEs come from CR3. */
+static bool kvm_is_pae_paging(u64 cr0, u64 cr4, u64 efer)
+{
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
+}
+
+/*
+ * KVM_GET_SREGS2 (api.rst 4.131): KVM_GET_SREGS without the interrupt
+ * bitmap, and with PAE paging the PDPTEs.  Nested paging has no PDPTE
+ * registers to read (the CPU walks the PDPT in guest memory, APM vol. 2,
+ * 15.25.5), so they are what the guest's CR3 points to, or what
+ * KVM_SET_SREGS2 gave until the vCPU runs again, as in KVM.
+ */
+static void kvm_get_sregs2(struct kvm_vcpu *vcpu, void *v)
+{
+	struct kvm_sregs2 *s2 = v;
+	struct kvm_vcpu_arch *a = &vcpu->arch;
+
+	BUILD_BUG_ON(offsetof(struct kvm_sregs2, flags) !=
+		     offsetof(struct kvm_sregs, interrupt_bitmap));
+	kvm_get_sregs_common(vcpu, (struct kvm_sregs *)s2);
+	if (!kvm_is_pae_paging(a->cr0, a->cr4, a->efer))
+		return;
+	if (!a->pdptrs_from_userspace &&
+	    kvm_read_guest(vcpu->kvm, a->cr3 & ~0x1fULL, a->pdptrs,
+			   sizeof(a->pdptrs)))
+		memset(a->pdptrs, 0, sizeof(a->pdptrs));
+	memcpy(s2->pdptrs, a->pdptrs, sizeof(s2->pdptrs));
+	s2->flags |= KVM_SREGS2_FLAGS_PDPTRS_VALID;
+}
+
+/* KVM_SET_SREGS2: PDPTEs are accepted only with PAE paging, as in KVM. */
+static int kvm_set_sregs2(struct kvm_vcpu *vcpu, const void *v)
+{
+	const struct kvm_sregs2 *s2 = v;
+	bool valid = s2->flags & KVM_SREGS2_FLAGS_PDPTRS_VALID;
+	int r;
+
+	if (s2->flags & ~(u64)KVM_SREGS2_FLAGS_PDPTRS_VALID)
+		return -EINVAL;
+	if (valid && !kvm_is_pae_paging(s2->cr0, s2->cr4, s2->efer))
+		return -EINVAL;
+	r = kvm_set_sregs_common(vcpu, (const struct kvm_sregs *)s2);
+	if (r || !valid)
+		return r;
+	memcpy(vcpu->arch.pdptrs, s2->pdptrs, sizeof(vcpu->arch.pdptrs));
+	vcpu->arch.pdptrs_from_userspace = true;
 	return 0;
 }
 
@@ -1049,6 +1228,58 @@ static int kvm_set_fpu_v(struct kvm_vcpu *vcpu, const void *v)
 	return kvm_set_fpu(vcpu, v);
 }
 
+/*
+ * KVM_CAP_SYNC_REGS (api.rst, "kvm_run"): registers, special registers and
+ * events through kvm_run instead of ioctls.  What userspace marked dirty
+ * is copied out of the shared page first, so that it cannot change between
+ * the checks and their use, and each flag is cleared once applied.
+ */
+static int kvm_sync_regs_in(struct kvm_vcpu *vcpu, u64 dirty)
+{
+	struct kvm_sync_regs *s = &vcpu->run->s.regs;
+	union {
+		struct kvm_regs regs;
+		struct kvm_sregs sregs;
+		struct kvm_vcpu_events events;
+	} u;
+
+	BUILD_BUG_ON(sizeof(struct kvm_sync_regs) > SYNC_REGS_SIZE_BYTES);
+	if (dirty & KVM_SYNC_X86_REGS) {
+		memcpy(&u.regs, &s->regs, sizeof(u.regs));
+		kvm_set_regs(vcpu, &u.regs);
+		vcpu->run->kvm_dirty_regs &= ~KVM_SYNC_X86_REGS;
+	}
+	if (dirty & KVM_SYNC_X86_SREGS) {
+		memcpy(&u.sregs, &s->sregs, sizeof(u.sregs));
+		if (kvm_set_sregs(vcpu, &u.sregs))
+			return -EINVAL;
+		vcpu->run->kvm_dirty_regs &= ~KVM_SYNC_X86_SREGS;
+	}
+	if (dirty & KVM_SYNC_X86_EVENTS) {
+		memcpy(&u.events, &s->events, sizeof(u.events));
+		if (kvm_set_vcpu_events(vcpu, &u.events))
+			return -EINVAL;
+		vcpu->run->kvm_dirty_regs &= ~KVM_SYNC_X86_EVENTS;
+	}
+	return 0;
+}
+
+static void kvm_sync_regs_out(struct kvm_vcpu *vcpu, u64 valid)
+{
+	struct kvm_sync_regs *s = &vcpu->run->s.regs;
+
+	if (valid & KVM_SYNC_X86_REGS)
+		kvm_get_regs(vcpu, &s->regs);
+	if (valid & KVM_SYNC_X86_SREGS) {
+		memset(&s->sregs, 0, sizeof(s->sregs));
+		kvm_get_sregs(vcpu, &s->sregs);
+	}
+	if (valid & KVM_SYNC_X86_EVENTS) {
+		memset(&s->events, 0, sizeof(s->events));
+		kvm_get_vcpu_events(vcpu, &s->events);
+	}
+}
+
 long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 			 unsigned long arg)
 {
@@ -1067,6 +1298,12 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 	case KVM_SET_SREGS:
 		return kvm_ioctl_set(vcpu, argp, sizeof(struct kvm_sregs),
 				     kvm_set_sregs_v);
+	case KVM_GET_SREGS2:
+		return kvm_ioctl_get(vcpu, argp, sizeof(struct kvm_sregs2),
+				     kvm_get_sregs2);
+	case KVM_SET_SREGS2:
+		return kvm_ioctl_set(vcpu, argp, sizeof(struct kvm_sregs2),
+				     kvm_set_sregs2);
 	case KVM_GET_FPU:
 		return kvm_ioctl_get(vcpu, argp, sizeof(struct kvm_fpu),
 				     kvm_get_fpu_v);

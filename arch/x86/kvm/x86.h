@@ -132,10 +132,13 @@ int kvm_internal_error(struct kvm_vcpu *vcpu, u32 suberror, u64 data0,
 		       u64 data1);
 int kvm_guest_insn_len(struct kvm_vcpu *vcpu);
 int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu);
+int kvm_emulate_mov_to_cr4(struct kvm_vcpu *vcpu);
 int kvm_emulate_xsetbv(struct kvm_vcpu *vcpu);
 int kvm_debug_exit(struct kvm_vcpu *vcpu, u32 exception, unsigned long dr6,
 		   unsigned long dr7);
 int kvm_set_xcr0(struct kvm_vcpu *vcpu, u64 xcr0);
+bool kvm_is_valid_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
+int kvm_set_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
 extern u64 kvm_supported_xcr0;
 void kvm_vcpu_reset(struct kvm_vcpu *vcpu);
 

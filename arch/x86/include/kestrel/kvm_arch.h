@@ -131,6 +131,10 @@ struct kvm_vcpu_arch {
 	bool has_run;
 	struct kvm_vcpu_msrs *msrs;	/* msr.c */
 	long tlb_flush_gen;		/* the VM generation last flushed */
+	bool flush_guest_tlb;		/* the guest's own TLB, before entry */
+	/* KVM_SET_SREGS2's PDPTEs, reported until the vCPU runs again. */
+	u64 pdptrs[4];
+	bool pdptrs_from_userspace;
 
 	/* Run on the next KVM_RUN before anything else; 1: go on. */
 	int (*complete_userspace_io)(struct kvm_vcpu *vcpu);

@@ -272,13 +272,15 @@ static void svm_init_save_area(struct vmcb_save_area *save)
 /*
  * What the guest may not do without us: everything that would reach the
  * host (I/O, MSRs, SVM instructions, cache flushes, XCR0, debug registers
- * that VMRUN does not switch), and the exceptions that could otherwise
- * loop forever inside the CPU (#DB, #AC: CVE-2015-8104, CVE-2015-5307).
+ * that VMRUN does not switch), CR4 (its bits follow the guest's CPUID),
+ * and the exceptions that could otherwise loop forever inside the CPU
+ * (#DB, #AC: CVE-2015-8104, CVE-2015-5307).
  */
 static void svm_init_control(struct vcpu_svm *svm)
 {
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	static const int intercepts[] = {
+		INTERCEPT_CR4_WRITE,
 		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
 		INTERCEPT_DR3_READ, INTERCEPT_DR0_WRITE, INTERCEPT_DR1_WRITE,
 		INTERCEPT_DR2_WRITE, INTERCEPT_DR3_WRITE,
@@ -786,6 +788,11 @@ static int svm_exit_dr(struct vcpu_svm *svm)
 	return kvm_emulate_mov_dr(&svm->vcpu);
 }
 
+static int svm_exit_write_cr4(struct vcpu_svm *svm)
+{
+	return kvm_emulate_mov_to_cr4(&svm->vcpu);
+}
+
 /*
  * The VMCB is undefined after a shutdown (APM 15.12): start afresh, keeping
  * what is the VMM's rather than the guest's (TSC offset, guest debugging).
@@ -831,6 +838,7 @@ static int svm_exit_npf(struct vcpu_svm *svm)
 }
 
 static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
+	[SVM_EXIT_WRITE_CR4]				= svm_exit_write_cr4,
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3]	= svm_exit_dr,
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3]	= svm_exit_dr,
 	[SVM_EXIT_WRITE_DR5]				= svm_exit_dr,

@@ -50,6 +50,8 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_GET_MSR_FEATURES:
 	case KVM_CAP_X86_USER_SPACE_MSR:
 	case KVM_CAP_X86_MSR_FILTER:
+	case KVM_CAP_SREGS2:
+	case KVM_CAP_SYNC_REGS:
 		return true;
 	default:
 		return false;
