@@ -6,7 +6,7 @@
  * The supported table is the host's CPUID filtered down to what works in a
  * guest on Kestrel today; it is deliberately narrower than stock KVM's (no
  * XSAVES, x2APIC, TSC deadline, PMU, PKU, nested SVM, speculation-control
- * MSRs, RDTSCP/RDPID).  Each leaf's filter says why in its comment.
+ * MSRs).  Each leaf's filter says why in its comment.
  */
 #include <linux/kvm.h>
 #include <linux/minmax.h>
@@ -66,11 +66,12 @@
 			 F(CLFLUSHOPT) | F(CLWB) | F(SHA_NI))
 /*
  * CPUID.(7,0):ECX.  Left out: PKU/OSPKE (PKRU is not offered in XCR0),
- * RDPID (needs a guest TSC_AUX), WAITPKG, SGX_LC, bus-lock detection (needs
- * DEBUGCTL).  LA57 and the vector extensions are added separately.
+ * WAITPKG, SGX_LC, bus-lock detection (needs DEBUGCTL).  LA57 and the
+ * vector extensions are added separately.  RDPID reads the guest's
+ * TSC_AUX, loaded while the guest runs.
  */
 #define LEAF7_ECX	(F(UMIP) | F(GFNI) | F(CLDEMOTE) | F(MOVDIRI) |	\
-			 F(MOVDIR64B))
+			 F(MOVDIR64B) | F(RDPID))
 /*
  * CPUID.(7,0):EDX.  Left out: the AMX bits (dynamic state not offered),
  * TSXLDTRK, and the speculation-control bits that promise MSRs (SPEC_CTRL,
@@ -87,16 +88,18 @@
 			 F(3DNOWPREFETCH) | F(TBM) | F(TOPOEXT))
 /*
  * CPUID.80000001h:EDX: the bits that mirror CPUID.1:EDX (APM vol. 3,
- * appendix E.4.2) as filtered above, plus the AMD ones.  Left out: RDTSCP
- * (needs a guest TSC_AUX).  1 GiB pages work with nested paging.
+ * appendix E.4.2) as filtered above, plus the AMD ones.  1 GiB pages work
+ * with nested paging; RDTSCP reads the guest's TSC_AUX.
  */
 #define EXT1_EDX	((LEAF1_EDX & ~(F(CLFLUSH) | F(XMM) | F(XMM2) |	\
 				       F(SELFSNOOP) | F(SEP))) |	\
 			 F(SYSCALL) | F(NX) | F(MMXEXT) | F(FXSR_OPT) |	\
-			 F(GBPAGES) | F(LM) | F(3DNOWEXT) | F(3DNOW))
+			 F(GBPAGES) | F(LM) | F(3DNOWEXT) | F(3DNOW) |	\
+			 F(RDTSCP))
 /*
- * CPUID.80000008h:EBX.  Left out: the IBPB/IBRS/STIBP/SSBD controls (MSRs
- * not emulated) and WBNOINVD (its WBINVD intercept is skipped, not run).
+ * CPUID.80000008h:EBX.  Left out: the IBRS/STIBP/SSBD controls (SPEC_CTRL
+ * is not switched for the guest) and WBNOINVD (its WBINVD intercept is
+ * skipped, not run).  IBPB (PRED_CMD) is added when the host has it.
  */
 #define EXT8_EBX	(F(CLZERO) | F(XSAVEERPTR))
 
@@ -362,7 +365,8 @@ static void cpuid_filter(struct kvm_cpuid_entry2 *e)
 		 * ECX keeps only the core count fields, EDX is reserved.
 		 */
 		e->eax = (e->eax & 0xff) | (max((e->eax >> 8) & 0xff, 48U) << 8);
-		e->ebx &= EXT8_EBX;
+		e->ebx &= EXT8_EBX |
+			  (boot_cpu_has(X86_FEATURE_IBPB) ? F(AMD_IBPB) : 0);
 		if (!boot_cpu_has_bug(X86_BUG_SPEC_STORE_BYPASS))
 			e->ebx |= F(AMD_SSB_NO);
 		e->ecx &= ~(GENMASK(31, 16) | GENMASK(11, 8));

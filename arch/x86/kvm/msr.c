@@ -353,8 +353,8 @@ static int msr_set_tsc_adjust(struct kvm_vcpu *vcpu, u32 index, u64 data,
  * (7.0:ECX[22]).  The SDM reserves bits 63:32, AMD CPUs ignore them: KVM
  * enforces the former for Intel guests only and drops them otherwise.
  *
- * Not yet effective: RDTSCP is not intercepted and the backend does not
- * load TSC_AUX around VMRUN, so the guest's RDTSCP still reads the host's.
+ * RDTSCP and RDPID run unintercepted: the guest's value is in the
+ * hardware whenever the guest runs (kvm_msr_load_guest_uret()).
  */
 static bool tsc_aux_exists(void)
 {
@@ -367,6 +367,12 @@ static bool guest_has_tsc_aux(struct kvm_vcpu *vcpu, bool host)
 	return host ||
 	       guest_cpuid_bit(vcpu, 0x80000001, 0, KVM_CPUID_EDX, 27) ||
 	       guest_cpuid_bit(vcpu, 7, 0, KVM_CPUID_ECX, 22);
+}
+
+void kvm_msr_load_guest_uret(struct kvm_vcpu *vcpu)
+{
+	if (tsc_aux_exists())
+		kvm_uret_msr_set(KVM_URET_TSC_AUX, vcpu->arch.msrs->tsc_aux);
 }
 
 static int msr_get_tsc_aux(struct kvm_vcpu *vcpu, u32 index, u64 *data,
@@ -718,6 +724,31 @@ static int msr_set_xss(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	return data ? 1 : 0;
 }
 
+/*
+ * IA32_PRED_CMD: write-only, IBPB the only command (SDM vol. 4, table 2-2;
+ * AMD's "Indirect Branch Control Extension").  The guest may use it with
+ * CPUID AMD_IBPB (8000_0008h:EBX[12]) or SPEC_CTRL (7.0:EDX[26]); the
+ * barrier is the host CPU's own, so it is issued for real.
+ */
+static int msr_get_pred_cmd(struct kvm_vcpu *vcpu, u32 index, u64 *data,
+			    bool host)
+{
+	return 1;
+}
+
+static int msr_set_pred_cmd(struct kvm_vcpu *vcpu, u32 index, u64 data,
+			    bool host)
+{
+	if (!host && !guest_cpuid_bit(vcpu, 0x80000008, 0, KVM_CPUID_EBX, 12) &&
+	    !guest_cpuid_bit(vcpu, 7, 0, KVM_CPUID_EDX, 26))
+		return 1;
+	if ((data & ~PRED_CMD_IBPB) || !boot_cpu_has(X86_FEATURE_IBPB))
+		return 1;
+	if (data)
+		wrmsrl(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
+	return 0;
+}
+
 struct kvm_msr_handler {
 	u32 first, last;		/* last 0: just first */
 	int (*get)(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host);
@@ -759,6 +790,7 @@ static const struct kvm_msr_handler kvm_msr_handlers[] = {
 	MSR_ONE(MSR_IA32_UCODE_REV, ucode_rev, msr_set_ucode_rev),
 	MSR_ONE(MSR_AMD64_DE_CFG, de_cfg, msr_set_de_cfg),
 	MSR_ONE(MSR_IA32_XSS, xss, msr_set_xss),
+	MSR_ONE(MSR_IA32_PRED_CMD, pred_cmd, msr_set_pred_cmd),
 };
 
 /*

@@ -90,6 +90,8 @@ long kvm_vm_ioctl_msr(struct kvm *kvm, unsigned int ioctl, void __user *argp);
  * the VM's other vCPUs, as in KVM.
  */
 void kvm_vcpu_msr_postcreate(struct kvm_vcpu *vcpu);
+/* Before entry, IRQs off: the guest's user-return MSRs (TSC_AUX). */
+void kvm_msr_load_guest_uret(struct kvm_vcpu *vcpu);
 /* The guest's RDMSR (write false) / WRMSR exit. */
 int kvm_emulate_msr(struct kvm_vcpu *vcpu, bool write);
 

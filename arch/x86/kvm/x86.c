@@ -166,6 +166,7 @@ int kvm_arch_hardware_enable(void)
 
 void kvm_arch_hardware_disable(void)
 {
+	kvm_uret_cpu_exit();
 	kvm_x86_ops->hardware_disable();
 }
 
@@ -442,6 +443,7 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	}
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
+	kvm_msr_load_guest_uret(vcpu);
 
 	/*
 	 * No host breakpoint may fire from here to VMRUN: the guest's TR and

@@ -137,6 +137,15 @@ int kvm_emulate_xsetbv(struct kvm_vcpu *vcpu);
 int kvm_debug_exit(struct kvm_vcpu *vcpu, u32 exception, unsigned long dr6,
 		   unsigned long dr7);
 int kvm_set_xcr0(struct kvm_vcpu *vcpu, u64 xcr0);
+
+/* Guest MSRs kept in the hardware until the return to userspace. */
+enum kvm_uret_slot {
+	KVM_URET_TSC_AUX,
+	KVM_NR_URET_MSRS
+};
+
+void kvm_uret_msr_set(enum kvm_uret_slot slot, u64 value);
+void kvm_uret_cpu_exit(void);
 bool kvm_is_valid_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
 int kvm_set_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
 extern u64 kvm_supported_xcr0;
