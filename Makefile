@@ -26,7 +26,7 @@ LSRC_FILES := scripts/checkpatch.pl scripts/spelling.txt \
 C_SOURCES = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h')
 
 .PHONY: all modules clean deps check sparse checkpatch selftests initramfs unit \
-	test demo bench help
+	test demo bench upstream-build upstream-selftests help
 
 all: modules
 
@@ -115,6 +115,21 @@ bench: modules selftests $(BENCH_BIN)
 		--log $(BUILD)/logs/bench.log $(if $(SMP),--smp $(SMP))
 	$(EHOST)/bench-report $(BUILD)/logs/bench.log
 
+# The upstream Linux 6.1 KVM selftests, built from the Debian tarball, run
+# on stock kvm-amd and on Kestrel in one boot; UPSTREAM_TESTS="x86_64/a b"
+# picks tests.  Fails if a test in upstream-expected fails on Kestrel.
+UPSTREAM_OUT := $(BUILD)/upstream-selftests
+
+upstream-build:
+	@test -n "$(LINUX_SOURCE_TAR)" || { echo "no /usr/src/linux-source-6.1.tar.*; run 'make deps'"; exit 1; }
+	$(EHOST)/upstream-selftests build --tarball $(LINUX_SOURCE_TAR) \
+		--src $(BUILD)/upstream-src --out $(UPSTREAM_OUT)
+
+upstream-selftests: modules upstream-build
+	$(EHOST)/upstream-selftests run --out $(UPSTREAM_OUT) \
+		--kver $(KVER) --module kestrel.ko --log $(BUILD)/logs/upstream.log \
+		$(if $(UPSTREAM_TESTS),--tests "$(UPSTREAM_TESTS)")
+
 help:
 	@echo "make deps       install build and test dependencies (Debian 12 packages)"
 	@echo "make            build kestrel.ko against KDIR=$(KDIR)"
@@ -123,3 +138,6 @@ help:
 	@echo "                (VARIANTS=..., SMP=..., CANARIES=0, TARGET=stock)"
 	@echo "make demo       boot the emulated host, load Kestrel, show /dev/kvm"
 	@echo "make bench      benchmarks on Kestrel and stock KVM in one boot, with ratios"
+	@echo "make upstream-selftests"
+	@echo "                upstream 6.1 KVM selftests on stock kvm-amd, then on Kestrel,"
+	@echo "                in one boot; a stock/kestrel table (UPSTREAM_TESTS=...)"
