@@ -26,7 +26,7 @@ LSRC_FILES := scripts/checkpatch.pl scripts/spelling.txt \
 C_SOURCES = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h')
 
 .PHONY: all modules clean deps check sparse checkpatch selftests initramfs unit \
-	test demo bench help
+	test demo bench upstream-build upstream-selftests help
 
 all: modules
 
@@ -84,16 +84,22 @@ unit: $(LSRC)/.stamp
 	$(MAKE) -C tools/testing/unit OUTPUT=$(UNIT_OUT) \
 		KSFT_DIR=$(LSRC)/tools/testing/selftests
 
-# All tests: the log judge's own tests, the runner canaries, then the suite
-# in each variant of the emulated host.  VARIANTS and SMP narrow it, e.g.
-# `make test VARIANTS=svm-npt SMP=1 CANARIES=0`.
-# CANARIES=0 skips the runner's own checks.
-test: initramfs unit
+# All tests: the log judge's own tests, the runner canaries, the suite in
+# each variant of the emulated host, then the upstream 6.1 KVM selftests
+# (stock vs Kestrel, one boot of about a minute).  VARIANTS and SMP narrow
+# it, e.g. `make test VARIANTS=svm-npt SMP=1 CANARIES=0 UPSTREAM=0`.
+# CANARIES=0 skips the runner's own checks, UPSTREAM=0 the upstream tests
+# (never run with TARGET=stock: they compare both anyway).
+WITH_UPSTREAM := $(if $(filter 0,$(UPSTREAM)),,$(filter kestrel,$(TARGET)))
+
+test: initramfs unit $(if $(WITH_UPSTREAM),upstream-build)
 	$(EHOST)/run-tests --kver $(KVER) --module kestrel.ko \
 		--tests $(TESTS_OUT) --initramfs $(INITRAMFS) --unit $(UNIT_OUT) \
 		--logdir $(BUILD)/logs/$(TARGET) \
 		$(if $(VARIANTS),--variants "$(VARIANTS)") \
-		$(if $(SMP),--smp $(SMP)) $(if $(filter 0,$(CANARIES)),--no-canaries)
+		$(if $(SMP),--smp $(SMP)) $(if $(filter 0,$(CANARIES)),--no-canaries) \
+		$(if $(WITH_UPSTREAM),--upstream $(UPSTREAM_OUT) \
+			$(if $(UPSTREAM_TESTS),--upstream-tests "$(UPSTREAM_TESTS)"))
 
 demo: modules selftests
 	$(EHOST)/mkinitramfs --kver $(KVER) --module kestrel.ko \
@@ -115,11 +121,29 @@ bench: modules selftests $(BENCH_BIN)
 		--log $(BUILD)/logs/bench.log $(if $(SMP),--smp $(SMP))
 	$(EHOST)/bench-report $(BUILD)/logs/bench.log
 
+# The upstream Linux 6.1 KVM selftests, built from the Debian tarball, run
+# on stock kvm-amd and on Kestrel in one boot; UPSTREAM_TESTS="x86_64/a b"
+# picks tests.  Fails if a test in upstream-expected fails on Kestrel.
+UPSTREAM_OUT := $(BUILD)/upstream-selftests
+
+upstream-build:
+	@test -n "$(LINUX_SOURCE_TAR)" || { echo "no /usr/src/linux-source-6.1.tar.*; run 'make deps'"; exit 1; }
+	$(EHOST)/upstream-selftests build --tarball $(LINUX_SOURCE_TAR) \
+		--src $(BUILD)/upstream-src --out $(UPSTREAM_OUT)
+
+upstream-selftests: modules upstream-build
+	$(EHOST)/upstream-selftests run --out $(UPSTREAM_OUT) \
+		--kver $(KVER) --module kestrel.ko --log $(BUILD)/logs/upstream.log \
+		$(if $(UPSTREAM_TESTS),--tests "$(UPSTREAM_TESTS)")
+
 help:
 	@echo "make deps       install build and test dependencies (Debian 12 packages)"
 	@echo "make            build kestrel.ko against KDIR=$(KDIR)"
 	@echo "make check      sparse (C=2, W=1) and checkpatch --strict"
 	@echo "make test       unit tests, then all tests in the emulated host"
-	@echo "                (VARIANTS=..., SMP=..., CANARIES=0, TARGET=stock)"
+	@echo "                (VARIANTS=..., SMP=..., CANARIES=0, UPSTREAM=0, TARGET=stock)"
 	@echo "make demo       boot the emulated host, load Kestrel, show /dev/kvm"
 	@echo "make bench      benchmarks on Kestrel and stock KVM in one boot, with ratios"
+	@echo "make upstream-selftests"
+	@echo "                upstream 6.1 KVM selftests on stock kvm-amd, then on Kestrel,"
+	@echo "                in one boot; a stock/kestrel table (UPSTREAM_TESTS=...)"

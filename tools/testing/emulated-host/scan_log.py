@@ -44,6 +44,7 @@ SPLATS = [
 SPLAT_RE = re.compile("|".join(SPLATS))
 TAP_RE = re.compile(r"^(not ok|ok) \d+ (.*)$")
 MARK_RE = re.compile(r"^KESTREL-(TEST-BEGIN|TEST-END|OUTPUT-BEGIN|OUTPUT-END|"
+                     r"UPSTREAM-BEGIN|UPSTREAM-END|"
                      r"KMSG-BEGIN|KMSG-END|DONE|RUNNER)(?::)?\s*(.*)$")
 
 
@@ -66,6 +67,7 @@ def scan(text):
     res = Result()
     current = None          # test binary running or last begun
     in_output = False
+    in_upstream = False
     tap = {}                # binary -> [ok, not_ok, skip]
     ended = set()
     done = False
@@ -84,6 +86,13 @@ def scan(text):
                 in_output = True
             elif kind == "OUTPUT-END":
                 in_output = False
+            elif kind == "UPSTREAM-BEGIN":
+                # An upstream selftest's output (upstream.sh): not TAP we
+                # judge (upstream-report does), and not kernel messages.
+                in_upstream = True
+                where = "/".join(arg.split()[:2])
+            elif kind == "UPSTREAM-END":
+                in_upstream = False
             elif kind == "TEST-END":
                 ended.add(name)
                 rc = re.search(r"rc=(\d+)", arg)
@@ -101,6 +110,8 @@ def scan(text):
                 res.fail("runner", arg)
             continue
 
+        if in_upstream:
+            continue
         if in_output:
             t = TAP_RE.match(line)
             if t and current:

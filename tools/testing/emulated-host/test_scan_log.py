@@ -64,6 +64,19 @@ CASES = [
     ("splat words in test output are not kernel splats",
      test("t", "# checking that BUG: and WARNING: CPU: 0 stay quiet\nok 1 a\n"),
      (1, 0, 0), None),
+    ("upstream test output is neither TAP nor kernel text",
+     "KESTREL-UPSTREAM-BEGIN kestrel x86_64/state_test\n"
+     "kestrel x86_64/state_test| not ok 1 BUG: in the test's own words\n"
+     "KESTREL-UPSTREAM-END kestrel x86_64/state_test\n"
+     "KESTREL-UPSTREAM-RESULT kestrel x86_64/state_test rc=1 FAIL 0.1s\n"
+     "KESTREL-DONE\n", (0, 0, 0), None),
+    ("splat while an upstream test runs on Kestrel",
+     "KESTREL-UPSTREAM-BEGIN kestrel x86_64/state_test\n"
+     "KESTREL-UPSTREAM-END kestrel x86_64/state_test\n"
+     "KESTREL-KMSG-BEGIN kestrel/x86_64/state_test\n"
+     "[ 9.0] WARNING: CPU: 1 PID: 80 at arch/x86/kvm/svm/svm.c:1 f\n"
+     "KESTREL-KMSG-END kestrel/x86_64/state_test\n"
+     "KESTREL-DONE\n", (0, 1, 0), "during kestrel/x86_64/state_test"),
 ]
 
 

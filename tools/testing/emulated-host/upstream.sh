@@ -1,0 +1,94 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# What `make upstream-selftests` runs inside the emulated host: each upstream
+# 6.1 KVM selftest in /upstream/tests.list on the stock kvm + kvm-amd
+# modules, then the same tests on Kestrel, in one boot.  upstream-report
+# reads the markers below from the serial log and prints the table:
+#
+#   KESTREL-UPSTREAM-BEGIN PHASE TEST
+#   PHASE TEST| ...the test's stdout and stderr...
+#   KESTREL-UPSTREAM-END PHASE TEST
+#   KESTREL-KMSG-BEGIN/END ...kernel messages logged meanwhile...
+#   KESTREL-UPSTREAM-RESULT PHASE TEST rc=N VERDICT SECONDs
+#
+# The test output sits between markers of its own so that scan_log neither
+# takes it for kernel messages nor judges its TAP lines: failing upstream
+# tests are expected on Kestrel, and upstream-report judges them against
+# upstream-expected.  Kernel messages stay outside, where scan_log looks
+# for splats.
+
+TEST_TIMEOUT=120
+. /etc/kestrel.conf
+kver=$(uname -r)
+
+verdict() {	# kselftest exit codes; 124 is our own time limit
+	case "$1" in
+	0) echo PASS ;;
+	4) echo SKIP ;;
+	124) echo TIMEOUT ;;
+	*) echo FAIL ;;
+	esac
+}
+
+run_one() {	# PHASE TEST
+	phase=$1 t=$2
+	echo "KESTREL-UPSTREAM-BEGIN $phase $t"
+	start=$(cut -d' ' -f1 /proc/uptime)
+	rm -f /tmp/timed-out
+	# A session of its own, so that the time limit kills every process
+	# the test forked, not just the first one.
+	setsid /upstream/"$t" </dev/null >/tmp/out 2>&1 &
+	pid=$!
+	(
+		sleep "$TEST_TIMEOUT"
+		if kill -0 "$pid" 2>/dev/null; then
+			: >/tmp/timed-out
+			kill -KILL "-$pid"	# busybox kill takes no "--"
+		fi
+	) &
+	dog=$!
+	wait "$pid"
+	rc=$?
+	kill "$dog" 2>/dev/null
+	[ -e /tmp/timed-out ] && rc=124
+	end=$(cut -d' ' -f1 /proc/uptime)
+	sed "s|^|$phase $t\| |" /tmp/out
+	echo "KESTREL-UPSTREAM-END $phase $t"
+	echo "KESTREL-KMSG-BEGIN $phase/$t"
+	dmesg -c
+	echo "KESTREL-KMSG-END $phase/$t"
+	secs=$(awk "BEGIN { printf \"%.1f\", $end - $start }")
+	echo "KESTREL-UPSTREAM-RESULT $phase $t rc=$rc $(verdict $rc) ${secs}s"
+}
+
+run_all() {	# PHASE
+	while read -r t; do
+		[ -n "$t" ] || continue
+		run_one "$1" "$t"
+	done </upstream/tests.list
+}
+
+echo "KESTREL-UPSTREAM-TESTS $(tr '\n' ' ' </upstream/tests.list)"
+if modprobe kvm_amd; then
+	echo "KESTREL-HOST: stock kvm_amd loaded"
+	echo "KESTREL-KMSG-BEGIN stock-load"
+	dmesg -c
+	echo "KESTREL-KMSG-END stock-load"
+	run_all stock
+else
+	echo "KESTREL-HOST: stock kvm_amd refused to load; no stock results"
+fi
+# irqbypass and ccp may stay: Kestrel only needs /dev/kvm to be free.
+rmmod kvm_amd kvm
+
+if insmod /lib/modules/"$kver"/extra/kestrel.ko; then
+	echo "KESTREL-HOST: kestrel loaded"
+	echo "KESTREL-KMSG-BEGIN kestrel-load"
+	dmesg -c
+	echo "KESTREL-KMSG-END kestrel-load"
+	run_all kestrel
+	rmmod kestrel
+else
+	echo "KESTREL-HOST: kestrel refused to load; no Kestrel results"
+fi
