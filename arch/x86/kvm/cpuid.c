@@ -22,9 +22,11 @@
 #include <asm/msr-index.h>
 #include <asm/pgtable.h>
 #include <asm/processor.h>
+#include <asm/traps.h>
 
 #include <kestrel/kvm_host.h>
 #include "cpuid.h"
+#include "msr.h"
 #include "x86.h"
 
 /* As KVM's arch/x86/include/asm/kvm_host.h. */
@@ -60,7 +62,8 @@
  * CPUID.(7,0):EBX.  Left out: SGX, HLE/RTM (no TSX control), MPX (its
  * state components are not offered), Intel PT.  AVX2 and AVX-512: below.
  */
-#define LEAF7_EBX	(F(FSGSBASE) | F(BMI1) | F(FDP_EXCPTN_ONLY) |	\
+#define LEAF7_EBX	(F(FSGSBASE) | F(TSC_ADJUST) | F(BMI1) |	\
+			 F(FDP_EXCPTN_ONLY) |				\
 			 F(SMEP) | F(BMI2) | F(ERMS) | F(INVPCID) |	\
 			 F(ZERO_FCS_FDS) | F(RDSEED) | F(ADX) | F(SMAP) | \
 			 F(CLFLUSHOPT) | F(CLWB) | F(SHA_NI))
@@ -911,7 +914,17 @@ int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
 {
 	u32 function = kvm_reg_read(vcpu, VCPU_REGS_RAX);
 	u32 index = kvm_reg_read(vcpu, VCPU_REGS_RCX);
+	struct kvm_segment ss;
 	u32 out[4];
+
+	/* CPUID faulting: #GP(0) outside ring 0 (see msr.c). */
+	if (kvm_msr_cpuid_faulting(vcpu)) {
+		kvm_x86_ops->get_segment(vcpu, &ss, VCPU_SREG_SS);
+		if (ss.dpl) {
+			kvm_queue_exception_e(vcpu, X86_TRAP_GP, 0);
+			return 1;
+		}
+	}
 
 	if (vcpu->arch.cpuid_entries) {
 		cpuid_update_runtime(vcpu, vcpu->arch.cpuid_entries,

@@ -500,10 +500,18 @@ static int kvm_string_pio_copy(struct kvm_vcpu *vcpu, bool to_guest)
 	u8 *data = page_address(vcpu->pio_page);
 	long step = (vcpu->arch.rflags & X86_EFLAGS_DF) ? -pio->size : pio->size;
 	u64 off = kvm_reg_read(vcpu, sp->index);
+	u64 left = kvm_reg_read(vcpu, VCPU_REGS_RCX) & sp->mask;
 	struct x86_emul_exception e;
-	u32 i, b;
+	u32 n = sp->n, i, b;
 
-	for (i = 0; i < sp->n; i++, off += step) {
+	/*
+	 * Userspace may have lowered RCX during the exit (KVM's upstream
+	 * userspace_io_test does): move no more elements than it says are
+	 * left, so the count cannot wrap and run the REP on and on.
+	 */
+	if (sp->rep && left < n)
+		n = left;
+	for (i = 0; i < n; i++, off += step) {
 		for (b = 0; b < pio->size; b++) {
 			u64 la = sp->base + ((off + b) & sp->mask), gpa;
 			u8 *byte = &data[i * pio->size + b];
@@ -525,11 +533,11 @@ static int kvm_string_pio_copy(struct kvm_vcpu *vcpu, bool to_guest)
 	/* The element moved: advance the index, count down, maybe finish. */
 	kvm_reg_write(vcpu, sp->index,
 		      (kvm_reg_read(vcpu, sp->index) & ~sp->mask) |
-		      ((kvm_reg_read(vcpu, sp->index) + step * sp->n) & sp->mask));
+		      ((kvm_reg_read(vcpu, sp->index) + step * n) & sp->mask));
 	if (sp->rep) {
 		u64 rcx = kvm_reg_read(vcpu, VCPU_REGS_RCX);
 
-		rcx = (rcx & ~sp->mask) | ((rcx - sp->n) & sp->mask);
+		rcx = (rcx & ~sp->mask) | ((rcx - n) & sp->mask);
 		kvm_reg_write(vcpu, VCPU_REGS_RCX, rcx);
 		if (rcx & sp->mask)
 			return 1;	/* the guest re-executes the REP */

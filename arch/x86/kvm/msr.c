@@ -749,6 +749,76 @@ static int msr_set_pred_cmd(struct kvm_vcpu *vcpu, u32 index, u64 data,
 	return 0;
 }
 
+/*
+ * MSR_IA32_POWER_CTL: KVM keeps whatever is written (Linux guests on
+ * Intel models touch it); it controls nothing here.
+ */
+static int msr_get_power_ctl(struct kvm_vcpu *vcpu, u32 index, u64 *data,
+			     bool host)
+{
+	*data = vcpu->arch.msrs->power_ctl;
+	return 0;
+}
+
+static int msr_set_power_ctl(struct kvm_vcpu *vcpu, u32 index, u64 data,
+			     bool host)
+{
+	vcpu->arch.msrs->power_ctl = data;
+	return 0;
+}
+
+/*
+ * MSR_PLATFORM_INFO and MSR_MISC_FEATURES_ENABLES: KVM's CPUID faulting
+ * (Intel's, documented in its "Virtualization Technology FlexMigration"
+ * application note; KVM offers it to every guest).  PLATFORM_INFO[31]
+ * says faulting exists, and only userspace may change it (not to 0
+ * while faulting is on); the guest reads it unless the VMM turned that
+ * off with KVM_CAP_MSR_PLATFORM_INFO.  MISC_FEATURES_ENABLES[0] turns it on.
+ */
+static int msr_get_platform_info(struct kvm_vcpu *vcpu, u32 index, u64 *data,
+				 bool host)
+{
+	if (!host && !READ_ONCE(vcpu->kvm->arch.msrs->guest_can_read_platform_info))
+		return 1;
+	*data = vcpu->arch.msrs->platform_info;
+	return 0;
+}
+
+static int msr_set_platform_info(struct kvm_vcpu *vcpu, u32 index, u64 data,
+				 bool host)
+{
+	if (!host || (!(data & MSR_PLATFORM_INFO_CPUID_FAULT) &&
+		      kvm_msr_cpuid_faulting(vcpu)))
+		return 1;
+	vcpu->arch.msrs->platform_info = data;
+	return 0;
+}
+
+static int msr_get_misc_features(struct kvm_vcpu *vcpu, u32 index, u64 *data,
+				 bool host)
+{
+	*data = vcpu->arch.msrs->misc_features_enables;
+	return 0;
+}
+
+static int msr_set_misc_features(struct kvm_vcpu *vcpu, u32 index, u64 data,
+				 bool host)
+{
+	if (data & ~MSR_MISC_FEATURES_ENABLES_CPUID_FAULT)
+		return 1;
+	if ((data & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) &&
+	    !(vcpu->arch.msrs->platform_info & MSR_PLATFORM_INFO_CPUID_FAULT))
+		return 1;
+	vcpu->arch.msrs->misc_features_enables = data;
+	return 0;
+}
+
+bool kvm_msr_cpuid_faulting(struct kvm_vcpu *vcpu)
+{
+	return vcpu->arch.msrs->misc_features_enables &
+	       MSR_MISC_FEATURES_ENABLES_CPUID_FAULT;
+}
+
 struct kvm_msr_handler {
 	u32 first, last;		/* last 0: just first */
 	int (*get)(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host);
@@ -791,6 +861,10 @@ static const struct kvm_msr_handler kvm_msr_handlers[] = {
 	MSR_ONE(MSR_AMD64_DE_CFG, de_cfg, msr_set_de_cfg),
 	MSR_ONE(MSR_IA32_XSS, xss, msr_set_xss),
 	MSR_ONE(MSR_IA32_PRED_CMD, pred_cmd, msr_set_pred_cmd),
+	MSR_ONE(MSR_IA32_POWER_CTL, power_ctl, msr_set_power_ctl),
+	MSR_ONE(MSR_PLATFORM_INFO, platform_info, msr_set_platform_info),
+	MSR_ONE(MSR_MISC_FEATURES_ENABLES, misc_features,
+		msr_set_misc_features),
 };
 
 /*
@@ -804,6 +878,7 @@ static const u32 kvm_msrs_to_save[] = {
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_TSC_AUX,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_MISC_ENABLE, MSR_IA32_MCG_STATUS,
 	MSR_IA32_MCG_CTL, MSR_IA32_UCODE_REV, MSR_K7_HWCR,
+	MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES, MSR_IA32_POWER_CTL,
 };
 
 /* KVM_GET_MSR_FEATURE_INDEX_LIST: those of KVM 6.1's on AMD we have. */
@@ -969,6 +1044,7 @@ long kvm_msr_check_extension(long ext)
 	case KVM_CAP_GET_MSR_FEATURES:
 	case KVM_CAP_X86_USER_SPACE_MSR:
 	case KVM_CAP_X86_MSR_FILTER:
+	case KVM_CAP_MSR_PLATFORM_INFO:
 		return 1;
 	default:
 		return 0;
@@ -983,6 +1059,7 @@ int kvm_vm_msr_init(struct kvm *kvm)
 		return -ENOMEM;
 	mutex_init(&m->filter_lock);
 	spin_lock_init(&m->tsc_lock);
+	m->guest_can_read_platform_info = true;
 	kvm->arch.msrs = m;
 	return 0;
 }
@@ -1019,6 +1096,7 @@ int kvm_vcpu_msr_init(struct kvm_vcpu *vcpu)
 	m->misc_enable = KVM_MISC_ENABLE_RO;
 	m->ucode_rev = KVM_MSR_UCODE_REV_AMD;
 	m->mcg_cap = KVM_MSR_MCE_BANKS;
+	m->platform_info = MSR_PLATFORM_INFO_CPUID_FAULT;
 	vcpu->arch.msrs = m;
 	return 0;
 }
@@ -1240,6 +1318,10 @@ static long kvm_vm_enable_cap(struct kvm *kvm, void __user *argp)
 					 KVM_MSR_EXIT_REASON_FILTER))
 			return -EINVAL;
 		WRITE_ONCE(kvm->arch.msrs->user_space_msr_mask, cap.args[0]);
+		return 0;
+	case KVM_CAP_MSR_PLATFORM_INFO:
+		WRITE_ONCE(kvm->arch.msrs->guest_can_read_platform_info,
+			   !!cap.args[0]);
 		return 0;
 	default:
 		return -EINVAL;

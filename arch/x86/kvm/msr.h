@@ -37,6 +37,9 @@ struct kvm_vcpu_msrs {
 	u64 mcg_ctl;
 	u64 mce_banks[4 * KVM_MSR_MCE_BANKS];	/* CTL, STATUS, ADDR, MISC */
 	u64 mci_ctl2[KVM_MSR_MCE_BANKS];
+	u64 power_ctl;
+	u64 platform_info;
+	u64 misc_features_enables;
 };
 
 /* KVM_X86_SET_MSR_FILTER's filter, copied in; replaced whole. */
@@ -56,6 +59,8 @@ struct kvm_msr_filter_k {
 struct kvm_vm_msrs {
 	/* KVM_MSR_EXIT_REASON_* that exit to userspace (KVM_ENABLE_CAP) */
 	u32 user_space_msr_mask;
+	/* KVM_CAP_MSR_PLATFORM_INFO: the guest may read MSR_PLATFORM_INFO. */
+	bool guest_can_read_platform_info;
 
 	/*
 	 * Userspace's TSC writes, to keep the vCPUs' TSCs in step (msr.c,
@@ -92,6 +97,8 @@ long kvm_vm_ioctl_msr(struct kvm *kvm, unsigned int ioctl, void __user *argp);
 void kvm_vcpu_msr_postcreate(struct kvm_vcpu *vcpu);
 /* Before entry, IRQs off: the guest's user-return MSRs (TSC_AUX). */
 void kvm_msr_load_guest_uret(struct kvm_vcpu *vcpu);
+/* CPUID faulting is on (MSR_MISC_FEATURES_ENABLES): CPUID at CPL > 0 #GPs. */
+bool kvm_msr_cpuid_faulting(struct kvm_vcpu *vcpu);
 /* The guest's RDMSR (write false) / WRMSR exit. */
 int kvm_emulate_msr(struct kvm_vcpu *vcpu, bool write);
 

@@ -49,6 +49,10 @@
 #define MSR_IA32_MC0_STATUS	0x401
 #define MSR_IA32_XSS		0xda0
 /* Neither a real MSR nor one KVM emulates: unknown everywhere. */
+#define MSR_PLATFORM_INFO	0xce
+#define MSR_MISC_FEATURES_ENABLES	0x140
+#define MSR_IA32_POWER_CTL	0x1fc
+#define PLATFORM_INFO_CPUID_FAULT	(1ULL << 31)
 #define MSR_BOGUS		0x12345678
 
 #define PAT_DEFAULT		0x0007040600070406ULL
@@ -876,6 +880,53 @@ TEST(msr_filter)
 	expect_sync(_metadata, vcpu, 5, &uc);
 	EXPECT_EQ(0x5678U, uc.args[1]);
 	expect_run_gp(_metadata, vcpu, false);
+	vm_free(vm);
+}
+
+/*
+ * MSR_PLATFORM_INFO: CPUID faulting offered by default, readable by the
+ * guest until KVM_CAP_MSR_PLATFORM_INFO says no, writable by userspace
+ * only; MSR_MISC_FEATURES_ENABLES takes CPUID faulting only while it is
+ * offered.  POWER_CTL keeps what the guest writes.  (KVM 6.1.)
+ */
+TEST(platform_info_and_friends)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_MSR_PLATFORM_INFO };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	u64 v;
+
+	TEST_REQUIRE_KVM();
+	ASSERT_LT(0, kvm_check_cap(KVM_CAP_MSR_PLATFORM_INFO));
+
+	vm = one_access_vm(MSR_PLATFORM_INFO, false, 0, &vcpu);
+	ASSERT_EQ(1, get_msr(vcpu, MSR_PLATFORM_INFO, &v));
+	EXPECT_EQ(PLATFORM_INFO_CPUID_FAULT, v & PLATFORM_INFO_CPUID_FAULT);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(v, uc.args[1]);
+	vm_free(vm);
+
+	/* Turned off: the guest's RDMSR #GPs, userspace still reads it. */
+	vm = one_access_vm(MSR_PLATFORM_INFO, false, 0, &vcpu);
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	ASSERT_EQ(1, get_msr(vcpu, MSR_PLATFORM_INFO, &v));
+	EXPECT_EQ(UCALL_UNHANDLED, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(VEC_GP, uc.args[0]);
+	vm_free(vm);
+
+	expect_gp(_metadata, MSR_PLATFORM_INFO, true, 0);
+	expect_gp(_metadata, MSR_MISC_FEATURES_ENABLES, true, 2);
+
+	/* CPUID faulting on: PLATFORM_INFO may not drop it. */
+	vm = one_access_vm(MSR_IA32_POWER_CTL, true, 0x5a5a, &vcpu);
+	EXPECT_EQ(1, set_msr(vcpu, MSR_MISC_FEATURES_ENABLES, 1));
+	EXPECT_EQ(0, set_msr(vcpu, MSR_PLATFORM_INFO, 0));
+	EXPECT_EQ(1, set_msr(vcpu, MSR_MISC_FEATURES_ENABLES, 0));
+	EXPECT_EQ(1, set_msr(vcpu, MSR_PLATFORM_INFO, 0));
+	EXPECT_EQ(0, set_msr(vcpu, MSR_MISC_FEATURES_ENABLES, 1));
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0x5a5aULL, msr(vcpu, MSR_IA32_POWER_CTL));
 	vm_free(vm);
 }
 

@@ -305,4 +305,75 @@ TEST(vcpu_mmap)
 	vm_free(vm);
 }
 
+/*
+ * REP INSB whose count userspace changes during the exit (as KVM's
+ * upstream userspace_io_test does): 2 lowered to 1 moves one byte and
+ * ends; 3 raised to 64 moves 64 bytes in all.  What matters is that the
+ * count never wraps and nothing is written beyond what RCX allows.
+ */
+static void guest_rep_ins_count(void)
+{
+	u64 cnt, p;
+
+	memset(in_buf, 0, 128);
+	p = (u64)(uintptr_t)in_buf;
+	cnt = 2;
+	__asm__ __volatile__("cld\n\trep insb"
+			     : "+D"(p), "+c"(cnt) : "d"(PORT) : "memory");
+	GUEST_SYNC_ARGS(1, cnt, p - (u64)(uintptr_t)in_buf, in_buf[1]);
+	p = (u64)(uintptr_t)in_buf;
+	cnt = 3;
+	__asm__ __volatile__("cld\n\trep insb"
+			     : "+D"(p), "+c"(cnt) : "d"(PORT) : "memory");
+	GUEST_SYNC_ARGS(2, cnt, p - (u64)(uintptr_t)in_buf, in_buf[64]);
+	GUEST_DONE();
+}
+
+/* Run to the next ucall, answering REP INSB exits with 0xaa bytes. */
+static int run_changing_rcx(struct __test_metadata *_metadata,
+			    struct kvm_vcpu *vcpu, struct ucall *uc)
+{
+	struct kvm_run *run = vcpu->run;
+	struct kvm_regs regs;
+	int exits = 0, cmd;
+
+	for (;;) {
+		if (__vcpu_run(vcpu))
+			return -1;
+		cmd = get_ucall(vcpu, uc);
+		if (cmd != UCALL_NONE)
+			return cmd;
+		if (run->exit_reason != KVM_EXIT_IO || ++exits > 200)
+			return -1;
+		vcpu_regs_get(vcpu, &regs);
+		if (regs.rcx == 2)
+			regs.rcx = 1;
+		else if (regs.rcx == 3)
+			regs.rcx = 64;
+		memset((u8 *)run + run->io.data_offset, 0xaa,
+		       (size_t)run->io.count * run->io.size);
+		vcpu_regs_set(vcpu, &regs);
+	}
+}
+
+TEST(rep_ins_count_changed_by_userspace)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
+				       GUEST_ENTRY(guest_rep_ins_count), &vcpu);
+	ASSERT_EQ(UCALL_SYNC, run_changing_rcx(_metadata, vcpu, &uc));
+	EXPECT_EQ(0ULL, uc.args[1]);
+	EXPECT_EQ(1ULL, uc.args[2]);
+	EXPECT_EQ(0ULL, uc.args[3]);		/* in_buf[1] untouched */
+	ASSERT_EQ(UCALL_SYNC, run_changing_rcx(_metadata, vcpu, &uc));
+	EXPECT_EQ(0ULL, uc.args[1]);
+	EXPECT_EQ(64ULL, uc.args[2]);
+	EXPECT_EQ(0ULL, uc.args[3]);		/* in_buf[64] untouched */
+	vm_free(vm);
+}
+
 TEST_HARNESS_MAIN
