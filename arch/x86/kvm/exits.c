@@ -197,6 +197,31 @@ int kvm_guest_insn_len(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * The length of the INT3 (CC), INTO (CE) or INT n (CD n) at CS:RIP that
+ * raises @vector, or 0 if there is none: a #BP/#OF injected from
+ * userspace stands for it, as in KVM.
+ */
+int kvm_soft_int_insn_len(struct kvm_vcpu *vcpu, u8 vector)
+{
+	struct x86_insn insn;
+	u8 buf[15];
+
+	kvm_decode_guest_insn(vcpu, buf, &insn);
+	if (!insn.len || insn.opcode_len != 1)
+		return 0;
+	switch (insn.opcode[0]) {
+	case 0xcc:
+		return vector == X86_TRAP_BP ? insn.len : 0;
+	case 0xce:
+		return vector == X86_TRAP_OF ? insn.len : 0;
+	case 0xcd:
+		return vector == insn.imm ? insn.len : 0;
+	default:
+		return 0;
+	}
+}
+
+/*
  * MMIO through the emulator
  */
 
