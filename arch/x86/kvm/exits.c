@@ -34,6 +34,16 @@ void kvm_queue_exception(struct kvm_vcpu *vcpu, u8 vector)
 	vcpu->arch.exception.has_error_code = false;
 }
 
+/*
+ * An instruction Kestrel completed for the guest: RIP moves past it, and
+ * the STI/MOV SS shadow it may have been in is over (SDM vol. 3A, 6.8.3).
+ */
+static void kvm_complete_insn(struct kvm_vcpu *vcpu, unsigned long next_rip)
+{
+	vcpu->arch.rip = next_rip;
+	kvm_x86_ops->set_interrupt_shadow(vcpu, 0);
+}
+
 int kvm_internal_error(struct kvm_vcpu *vcpu, u32 suberror, u64 data0,
 		       u64 data1)
 {
@@ -385,7 +395,7 @@ static void kvm_emul_commit(struct kvm_emul *em)
 
 	for (i = 0; i < NR_VCPU_REGS; i++)
 		vcpu->arch.regs[i] = em->ctxt.gpr[i];
-	vcpu->arch.rip = em->ctxt.rip;
+	kvm_complete_insn(vcpu, em->ctxt.rip);
 	vcpu->arch.rflags = em->ctxt.rflags;
 }
 
@@ -466,7 +476,7 @@ int kvm_emulate_mmio(struct kvm_vcpu *vcpu, gpa_t gpa)
 
 static int kvm_complete_pio_out(struct kvm_vcpu *vcpu)
 {
-	vcpu->arch.rip = vcpu->arch.pio.next_rip;
+	kvm_complete_insn(vcpu, vcpu->arch.pio.next_rip);
 	return 1;
 }
 
@@ -489,7 +499,7 @@ static int kvm_complete_pio_in(struct kvm_vcpu *vcpu)
 		break;
 	}
 	kvm_reg_write(vcpu, VCPU_REGS_RAX, rax);
-	vcpu->arch.rip = pio->next_rip;
+	kvm_complete_insn(vcpu, pio->next_rip);
 	return 1;
 }
 
@@ -559,7 +569,7 @@ static int kvm_string_pio_copy(struct kvm_vcpu *vcpu, bool to_guest)
 		if (rcx & sp->mask)
 			return 1;	/* the guest re-executes the REP */
 	}
-	vcpu->arch.rip = pio->next_rip;
+	kvm_complete_insn(vcpu, pio->next_rip);
 	return 1;
 }
 
@@ -601,7 +611,7 @@ static int kvm_string_pio(struct kvm_vcpu *vcpu, u16 port, int size, bool in,
 	if (rep)
 		count = kvm_reg_read(vcpu, VCPU_REGS_RCX) & sp->mask;
 	if (!count) {
-		vcpu->arch.rip = next_rip;
+		kvm_complete_insn(vcpu, next_rip);
 		return 1;
 	}
 	if (in) {
@@ -680,7 +690,7 @@ static int kvm_emulate_mov_to_dr7(struct kvm_vcpu *vcpu,
 		return 1;
 	}
 	vcpu->arch.dr7 = (val & 0xffff2bffUL) | DR7_RESET;
-	vcpu->arch.rip += insn->len;
+	kvm_complete_insn(vcpu, vcpu->arch.rip + insn->len);
 	return 1;
 }
 
@@ -717,7 +727,7 @@ int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu)
 		val = kvm_reg_read(vcpu, insn.rm);
 		vcpu->arch.db[insn.reg] = mode == X86_MODE_LONG64 ? val : (u32)val;
 	}
-	vcpu->arch.rip += insn.len;
+	kvm_complete_insn(vcpu, vcpu->arch.rip + insn.len);
 	return 1;
 }
 

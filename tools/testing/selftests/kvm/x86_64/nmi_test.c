@@ -28,6 +28,7 @@
 
 #define MAIN_PORT	0x3f20		/* the guest's main loop stops */
 #define NMI_PORT	0x3f21		/* inside the NMI handler */
+#define STI_OUT_PORT	0x3f22		/* the OUT of "sti; out; incq MARK" */
 
 #define IRQ_VECTOR	0x30
 
@@ -53,8 +54,8 @@
 #define IRQ_STACK_TOP	(FRESH_GPA + 0x4000)
 #define BP_STACK_TOP	(FRESH_GPA + 0x6000)
 
-enum { CMD_NONE, CMD_STI, CMD_IRET, CMD_MARK_SITE, CMD_BP_SITE,
-	CMD_NOP_SITE, CMD_DONE };
+enum { CMD_NONE, CMD_STI, CMD_IRET, CMD_MARK_SITE, CMD_STI_OUT_SITE,
+	CMD_BP_SITE, CMD_NOP_SITE, CMD_DONE };
 
 __asm__(".pushsection .text\n"
 	".macro LOG_EVENT c\n"
@@ -139,6 +140,13 @@ static void guest_main(void)
 			__asm__ __volatile__("hlt\n\t"
 					     "incq " KVM_STR(MARK_GPA)
 					     : : : "memory");
+			break;
+		case CMD_STI_OUT_SITE:
+			__asm__ __volatile__("sti\n\t"
+					     "outb %%al, %%dx\n\t"
+					     "incq " KVM_STR(MARK_GPA)
+					     : : "a"(0), "d"(STI_OUT_PORT)
+					     : "memory");
 			break;
 		case CMD_BP_SITE:
 			__asm__ __volatile__("hlt\n\t"
@@ -507,6 +515,23 @@ TEST(nmi_waits_for_interrupt_shadow)
 	TEST_REQUIRE_KVM();
 	nmi_at_mark_site(_metadata, false);
 	nmi_at_mark_site(_metadata, true);
+}
+
+/* The STI shadow covers the OUT only: once it completed, the NMI comes. */
+TEST(interrupt_shadow_ends_with_completed_out)
+{
+	struct nmi_guest g;
+
+	TEST_REQUIRE_KVM();
+	guest_create(&g);
+	command(&g, CMD_STI_OUT_SITE, STI_OUT_PORT);
+	nmi(_metadata, &g);
+	run_to(&g, NMI_PORT);
+	EXPECT_EQ(0U, *g.nmi_mark);
+	run_to(&g, MAIN_PORT);
+	EXPECT_STREQ("Nn", g.log);
+	EXPECT_EQ(1U, *g.mark);
+	guest_done(_metadata, &g);
 }
 
 /*
