@@ -451,9 +451,9 @@ void kvm_complete_soft_exception(struct kvm_vcpu *vcpu, bool interrupted)
 
 /*
  * NMIs are blocked from the delivery of one until the IRET that ends its
- * handler (SDM vol. 3A, 6.7.1), and in the STI/MOV SS shadow (SDM vol.
- * 3A, 6.8.3; APM vol. 2, 8.5 table 8-8).  The guest cannot clear GIF: its
- * CLGI is #UD.
+ * handler (SDM vol. 3A, 6.7.1), and, as KVM holds them, in the STI/MOV
+ * SS shadow (SDM vol. 3A, 6.8.3; vol. 3C, 25.4.2 "blocking by STI" may
+ * block NMIs).  The guest cannot clear GIF: its CLGI is #UD.
  */
 static bool kvm_nmi_allowed(struct kvm_vcpu *vcpu)
 {
@@ -461,20 +461,31 @@ static bool kvm_nmi_allowed(struct kvm_vcpu *vcpu)
 	       !kvm_x86_ops->get_interrupt_shadow(vcpu);
 }
 
+/* Delivering an NMI blocks NMIs, also one userspace set as injected. */
+static void kvm_inject_nmi(struct kvm_vcpu *vcpu)
+{
+	vcpu->arch.nmi_injected = true;
+	vcpu->arch.nmi_masked = true;
+	kvm_x86_ops->inject_nmi(vcpu);
+}
+
 /*
  * Choose the one event this entry delivers (EVENTINJ, or the VMCS's
  * entry field, hold one): first what an exit interrupted or userspace
  * already committed, then a new NMI, which has priority over INTR (SDM
- * vol. 3A, 6.9; APM vol. 2, 8.5).  Returns whether one was chosen.
+ * vol. 3A, 6.9; APM vol. 2, 8.5 "Interrupt Priorities").  Returns
+ * whether one was chosen.
  */
 static bool kvm_inject_one_event(struct kvm_vcpu *vcpu)
 {
 	struct kvm_vcpu_arch *a = &vcpu->arch;
 
-	if (a->exception.pending || a->exception.injected)
-		return kvm_inject_exception(vcpu);
+	/* A #BP/#OF without its instruction is dropped: go on then. */
+	if ((a->exception.pending || a->exception.injected) &&
+	    kvm_inject_exception(vcpu))
+		return true;
 	if (a->nmi_injected) {
-		kvm_x86_ops->inject_nmi(vcpu);
+		kvm_inject_nmi(vcpu);
 		return true;
 	}
 	if (a->interrupt.injected) {
@@ -483,9 +494,7 @@ static bool kvm_inject_one_event(struct kvm_vcpu *vcpu)
 	}
 	if (a->nmi_pending && kvm_nmi_allowed(vcpu)) {
 		a->nmi_pending--;
-		a->nmi_injected = true;
-		a->nmi_masked = true;
-		kvm_x86_ops->inject_nmi(vcpu);
+		kvm_inject_nmi(vcpu);
 		return true;
 	}
 	return false;
