@@ -34,6 +34,16 @@ void kvm_queue_exception(struct kvm_vcpu *vcpu, u8 vector)
 	vcpu->arch.exception.has_error_code = false;
 }
 
+/*
+ * An instruction Kestrel completed for the guest: RIP moves past it, and
+ * the STI/MOV SS shadow it may have been in is over (SDM vol. 3A, 6.8.3).
+ */
+static void kvm_complete_insn(struct kvm_vcpu *vcpu, unsigned long next_rip)
+{
+	vcpu->arch.rip = next_rip;
+	kvm_x86_ops->set_interrupt_shadow(vcpu, 0);
+}
+
 int kvm_internal_error(struct kvm_vcpu *vcpu, u32 suberror, u64 data0,
 		       u64 data1)
 {
@@ -194,6 +204,31 @@ int kvm_guest_insn_len(struct kvm_vcpu *vcpu)
 
 	kvm_decode_guest_insn(vcpu, buf, &insn);
 	return insn.len ?: -EINVAL;
+}
+
+/*
+ * The length of the INT3 (CC), INTO (CE) or INT n (CD n) at CS:RIP that
+ * raises @vector, or 0 if there is none: a #BP/#OF injected from
+ * userspace stands for it, as in KVM.
+ */
+int kvm_soft_int_insn_len(struct kvm_vcpu *vcpu, u8 vector)
+{
+	struct x86_insn insn;
+	u8 buf[15];
+
+	kvm_decode_guest_insn(vcpu, buf, &insn);
+	if (!insn.len || insn.opcode_len != 1)
+		return 0;
+	switch (insn.opcode[0]) {
+	case 0xcc:
+		return vector == X86_TRAP_BP ? insn.len : 0;
+	case 0xce:
+		return vector == X86_TRAP_OF ? insn.len : 0;
+	case 0xcd:
+		return vector == insn.imm ? insn.len : 0;
+	default:
+		return 0;
+	}
 }
 
 /*
@@ -360,7 +395,7 @@ static void kvm_emul_commit(struct kvm_emul *em)
 
 	for (i = 0; i < NR_VCPU_REGS; i++)
 		vcpu->arch.regs[i] = em->ctxt.gpr[i];
-	vcpu->arch.rip = em->ctxt.rip;
+	kvm_complete_insn(vcpu, em->ctxt.rip);
 	vcpu->arch.rflags = em->ctxt.rflags;
 }
 
@@ -441,7 +476,7 @@ int kvm_emulate_mmio(struct kvm_vcpu *vcpu, gpa_t gpa)
 
 static int kvm_complete_pio_out(struct kvm_vcpu *vcpu)
 {
-	vcpu->arch.rip = vcpu->arch.pio.next_rip;
+	kvm_complete_insn(vcpu, vcpu->arch.pio.next_rip);
 	return 1;
 }
 
@@ -464,7 +499,7 @@ static int kvm_complete_pio_in(struct kvm_vcpu *vcpu)
 		break;
 	}
 	kvm_reg_write(vcpu, VCPU_REGS_RAX, rax);
-	vcpu->arch.rip = pio->next_rip;
+	kvm_complete_insn(vcpu, pio->next_rip);
 	return 1;
 }
 
@@ -542,7 +577,7 @@ static int kvm_string_pio_copy(struct kvm_vcpu *vcpu, bool to_guest)
 		if (rcx & sp->mask)
 			return 1;	/* the guest re-executes the REP */
 	}
-	vcpu->arch.rip = pio->next_rip;
+	kvm_complete_insn(vcpu, pio->next_rip);
 	return 1;
 }
 
@@ -584,7 +619,7 @@ static int kvm_string_pio(struct kvm_vcpu *vcpu, u16 port, int size, bool in,
 	if (rep)
 		count = kvm_reg_read(vcpu, VCPU_REGS_RCX) & sp->mask;
 	if (!count) {
-		vcpu->arch.rip = next_rip;
+		kvm_complete_insn(vcpu, next_rip);
 		return 1;
 	}
 	if (in) {
@@ -663,7 +698,7 @@ static int kvm_emulate_mov_to_dr7(struct kvm_vcpu *vcpu,
 		return 1;
 	}
 	vcpu->arch.dr7 = (val & 0xffff2bffUL) | DR7_RESET;
-	vcpu->arch.rip += insn->len;
+	kvm_complete_insn(vcpu, vcpu->arch.rip + insn->len);
 	return 1;
 }
 
@@ -700,7 +735,7 @@ int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu)
 		val = kvm_reg_read(vcpu, insn.rm);
 		vcpu->arch.db[insn.reg] = mode == X86_MODE_LONG64 ? val : (u32)val;
 	}
-	vcpu->arch.rip += insn.len;
+	kvm_complete_insn(vcpu, vcpu->arch.rip + insn.len);
 	return 1;
 }
 

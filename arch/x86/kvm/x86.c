@@ -10,6 +10,7 @@
 #include <linux/printk.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
@@ -195,6 +196,7 @@ long kvm_arch_check_extension(long ext)
 	case KVM_CAP_GET_TSC_KHZ:
 	case KVM_CAP_SET_GUEST_DEBUG:
 	case KVM_CAP_SREGS2:
+	case KVM_CAP_USER_NMI:
 		return 1;
 	case KVM_CAP_SYNC_REGS:
 		return KVM_SYNC_X86_VALID_FIELDS;
@@ -319,7 +321,7 @@ void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
 	memset(&a->exception, 0, sizeof(a->exception));
 	memset(&a->interrupt, 0, sizeof(a->interrupt));
 	a->nmi_injected = false;
-	a->nmi_pending = false;
+	a->nmi_pending = 0;
 	a->nmi_masked = false;
 	a->complete_userspace_io = NULL;
 }
@@ -403,6 +405,140 @@ static void kvm_load_breakpoints(const unsigned long *db)
 	set_debugreg(db[3], 3);
 }
 
+/*
+ * Events
+ */
+
+static bool kvm_exception_is_soft(u8 vector)
+{
+	return vector == X86_TRAP_BP || vector == X86_TRAP_OF;
+}
+
+/*
+ * Reading guest memory is not possible with interrupts off: decode the
+ * instruction behind a #BP/#OF about to be injected now.
+ */
+static void kvm_prepare_events(struct kvm_vcpu *vcpu)
+{
+	struct kvm_queued_exception *e = &vcpu->arch.exception;
+
+	e->soft_len = 0;
+	if ((e->pending || e->injected) && kvm_exception_is_soft(e->vector))
+		e->soft_len = kvm_soft_int_insn_len(vcpu, e->vector);
+}
+
+/*
+ * A #BP/#OF is delivered as if its instruction had completed: the pushed
+ * RIP is past it (SDM vol. 3A, 6.5 "trap"; APM 15.20 without NRIP save:
+ * EVENTINJ type 3 with RIP advanced by the hypervisor).  Without the
+ * instruction at RIP it is dropped, as KVM 6.1 does.
+ */
+static bool kvm_inject_exception(struct kvm_vcpu *vcpu)
+{
+	struct kvm_queued_exception *e = &vcpu->arch.exception;
+
+	e->pending = false;
+	if (kvm_exception_is_soft(e->vector)) {
+		e->injected = false;
+		if (!e->soft_len)
+			return false;
+		e->soft_old_rip = vcpu->arch.rip;
+		vcpu->arch.rip += e->soft_len;
+		e->soft_next_rip = vcpu->arch.rip;
+		e->soft_injected = true;
+	}
+	e->injected = true;
+	kvm_x86_ops->inject_exception(vcpu);
+	return true;
+}
+
+/*
+ * After an exit, with the backend's view of what it had injected: a
+ * #BP/#OF whose delivery (or that of an exception it raised) was cut
+ * short goes back to its instruction, to be stepped over again when
+ * re-injected: delivered exactly once.
+ */
+void kvm_complete_soft_exception(struct kvm_vcpu *vcpu, bool interrupted)
+{
+	struct kvm_queued_exception *e = &vcpu->arch.exception;
+
+	if (!e->soft_injected)
+		return;
+	e->soft_injected = false;
+	if (interrupted && vcpu->arch.rip == e->soft_next_rip)
+		vcpu->arch.rip = e->soft_old_rip;
+}
+
+/*
+ * NMIs are blocked from the delivery of one until the IRET that ends its
+ * handler (SDM vol. 3A, 6.7.1), and, as KVM holds them, in the STI/MOV
+ * SS shadow (SDM vol. 3A, 6.8.3; vol. 3C, 25.4.2 "blocking by STI" may
+ * block NMIs).  The guest cannot clear GIF: its CLGI is #UD.
+ */
+static bool kvm_nmi_allowed(struct kvm_vcpu *vcpu)
+{
+	return !vcpu->arch.nmi_masked &&
+	       !kvm_x86_ops->get_interrupt_shadow(vcpu);
+}
+
+/* Delivering an NMI blocks NMIs, also one userspace set as injected. */
+static void kvm_inject_nmi(struct kvm_vcpu *vcpu)
+{
+	vcpu->arch.nmi_injected = true;
+	vcpu->arch.nmi_masked = true;
+	kvm_x86_ops->inject_nmi(vcpu);
+}
+
+/*
+ * Choose the one event this entry delivers (EVENTINJ, or the VMCS's
+ * entry field, hold one): first what an exit interrupted or userspace
+ * already committed, then a new NMI, which has priority over INTR (SDM
+ * vol. 3A, 6.9; APM vol. 2, 8.5 "Interrupt Priorities").  Returns
+ * whether one was chosen.
+ */
+static bool kvm_inject_one_event(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_arch *a = &vcpu->arch;
+
+	/* A #BP/#OF without its instruction is dropped: go on then. */
+	if ((a->exception.pending || a->exception.injected) &&
+	    kvm_inject_exception(vcpu))
+		return true;
+	if (a->nmi_injected) {
+		kvm_inject_nmi(vcpu);
+		return true;
+	}
+	if (a->interrupt.injected) {
+		kvm_x86_ops->inject_irq(vcpu);
+		return true;
+	}
+	if (a->nmi_pending && kvm_nmi_allowed(vcpu)) {
+		a->nmi_pending--;
+		kvm_inject_nmi(vcpu);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * With interrupts off, right before entry: nothing can cancel the entry
+ * after this.  An NMI that must wait behind an injected event gets an
+ * exit right after that event's delivery (a self-IPI, taken at the first
+ * instruction boundary in the guest, APM 15.20); one that waits for
+ * unmasking gets the backend's NMI window.
+ */
+static void kvm_inject_events(struct kvm_vcpu *vcpu)
+{
+	bool busy = kvm_inject_one_event(vcpu);
+
+	if (!vcpu->arch.nmi_pending)
+		return;
+	if (busy)
+		smp_send_reschedule(smp_processor_id());
+	else
+		kvm_x86_ops->enable_nmi_window(vcpu);
+}
+
 static void kvm_vcpu_cancel_entry(struct kvm_vcpu *vcpu)
 {
 	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
@@ -458,6 +594,7 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 		kvm_load_breakpoints(vcpu->arch.db);
 	else if (hw_breakpoint_active())
 		set_debugreg(0, 7);
+	kvm_inject_events(vcpu);
 	kvm_x86_ops->vcpu_run(vcpu, flush_tlb);
 	/* KVM_SET_CPUID2 is frozen once the vCPU has really entered. */
 	vcpu->arch.has_run = true;
@@ -517,6 +654,7 @@ static int kvm_vcpu_run_loop(struct kvm_vcpu *vcpu)
 		cond_resched();
 		kvm_x86_ops->enable_irq_window(vcpu,
 					       READ_ONCE(run->request_interrupt_window));
+		kvm_prepare_events(vcpu);
 		r = kvm_vcpu_enter_guest(vcpu);
 		if (r <= 0)
 			return r;
@@ -990,15 +1128,12 @@ static int kvm_set_xcrs(struct kvm_vcpu *vcpu, const void *v)
 	return 0;
 }
 
-static bool kvm_exception_is_soft(u8 vector)
-{
-	return vector == X86_TRAP_BP || vector == X86_TRAP_OF;
-}
-
 /*
  * KVM_GET_VCPU_EVENTS without KVM_CAP_EXCEPTION_PAYLOAD: a pending and an
  * injected exception are reported alike, soft ones (INT3, INTO) not at all
- * since they are executed again.  No SMM, no SIPI without a LAPIC.
+ * since the ABI has no room for their instruction length: RIP is left at
+ * the instruction, which raises them again (as in KVM).  No SMM, no SIPI
+ * without a LAPIC.
  */
 static void kvm_get_vcpu_events(struct kvm_vcpu *vcpu, void *v)
 {
@@ -1015,7 +1150,7 @@ static void kvm_get_vcpu_events(struct kvm_vcpu *vcpu, void *v)
 	ev->interrupt.nr = a->interrupt.nr;
 	ev->interrupt.shadow = kvm_x86_ops->get_interrupt_shadow(vcpu);
 	ev->nmi.injected = a->nmi_injected;
-	ev->nmi.pending = a->nmi_pending;
+	ev->nmi.pending = a->nmi_pending != 0;
 	ev->nmi.masked = a->nmi_masked;
 	ev->flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
 		    KVM_VCPUEVENT_VALID_SMM;
@@ -1034,9 +1169,9 @@ static int kvm_set_vcpu_events(struct kvm_vcpu *vcpu, const void *v)
 	if (ev->exception.injected &&
 	    (ev->exception.nr > 31 || ev->exception.nr == NMI_VECTOR))
 		return -EINVAL;
-	/* Kestrel has no SMM. */
+	/* Kestrel has no SMM: as KVM built without it (CONFIG_KVM_SMM, 6.2). */
 	if ((ev->flags & KVM_VCPUEVENT_VALID_SMM) &&
-	    (ev->smi.smm || ev->smi.pending))
+	    (ev->smi.smm || ev->smi.pending || ev->smi.smm_inside_nmi))
 		return -EINVAL;
 
 	a->exception.pending = false;
@@ -1051,9 +1186,11 @@ static int kvm_set_vcpu_events(struct kvm_vcpu *vcpu, const void *v)
 	if (ev->flags & KVM_VCPUEVENT_VALID_SHADOW)
 		kvm_x86_ops->set_interrupt_shadow(vcpu, ev->interrupt.shadow);
 	a->nmi_injected = ev->nmi.injected;
-	if (ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
-		a->nmi_pending = ev->nmi.pending;
 	a->nmi_masked = ev->nmi.masked;
+	kvm_x86_ops->set_nmi_mask(vcpu, a->nmi_masked);
+	/* A flag, as KVM_GET_VCPU_EVENTS reports it. */
+	if (ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
+		a->nmi_pending = !!ev->nmi.pending;
 	return 0;
 }
 
@@ -1072,6 +1209,20 @@ static long kvm_vcpu_ioctl_interrupt(struct kvm_vcpu *vcpu, void __user *argp)
 	vcpu->arch.interrupt.injected = true;
 	vcpu->arch.interrupt.nr = irq.irq;
 	vcpu->arch.interrupt.soft = false;
+	return 0;
+}
+
+/*
+ * KVM_NMI (api.rst 4.64): one NMI can wait while another is being handled,
+ * further ones are lost (SDM vol. 3A, 6.7.1); KVM caps them the same way.
+ */
+static long kvm_vcpu_ioctl_nmi(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_arch *a = &vcpu->arch;
+	u8 limit = (a->nmi_masked || a->nmi_injected) ? 1 : 2;
+
+	if (a->nmi_pending < limit)
+		a->nmi_pending++;
 	return 0;
 }
 
@@ -1320,6 +1471,8 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 				     kvm_set_vcpu_events);
 	case KVM_INTERRUPT:
 		return kvm_vcpu_ioctl_interrupt(vcpu, argp);
+	case KVM_NMI:
+		return kvm_vcpu_ioctl_nmi(vcpu);
 	case KVM_SET_GUEST_DEBUG:
 		return kvm_ioctl_set(vcpu, argp, sizeof(struct kvm_guest_debug),
 				     kvm_set_guest_debug);

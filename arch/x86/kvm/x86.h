@@ -77,6 +77,22 @@ struct kvm_x86_ops {
 	/* Exit as soon as the guest can take an external interrupt. */
 	void (*enable_irq_window)(struct kvm_vcpu *vcpu, bool enable);
 
+	/*
+	 * Put the event x86.c chose into the next entry: vcpu->arch.exception
+	 * (injected), an NMI, or vcpu->arch.interrupt.  At most one per entry.
+	 */
+	void (*inject_exception)(struct kvm_vcpu *vcpu);
+	void (*inject_nmi)(struct kvm_vcpu *vcpu);
+	void (*inject_irq)(struct kvm_vcpu *vcpu);
+	/*
+	 * An NMI waits: exit at the next entry as soon as the guest may take
+	 * it (vcpu->arch.nmi_masked cleared by the backend once the guest's
+	 * IRET completed, or the interrupt shadow over).
+	 */
+	void (*enable_nmi_window)(struct kvm_vcpu *vcpu);
+	/* Userspace set vcpu->arch.nmi_masked (KVM_SET_VCPU_EVENTS). */
+	void (*set_nmi_mask)(struct kvm_vcpu *vcpu, bool masked);
+
 	/* The offset the CPU adds to the host TSC in guest mode. */
 	void (*write_tsc_offset)(struct kvm_vcpu *vcpu, u64 offset);
 
@@ -150,6 +166,8 @@ bool kvm_is_valid_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
 int kvm_set_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
 extern u64 kvm_supported_xcr0;
 void kvm_vcpu_reset(struct kvm_vcpu *vcpu);
+int kvm_soft_int_insn_len(struct kvm_vcpu *vcpu, u8 vector);
+void kvm_complete_soft_exception(struct kvm_vcpu *vcpu, bool interrupted);
 
 /* mmu/mmu.c */
 int kvm_mmu_init_vm(struct kvm *kvm);

@@ -90,6 +90,17 @@ struct kvm_queued_exception {
 	u8 vector;
 	bool has_error_code;
 	u32 error_code;
+	/*
+	 * #BP/#OF stand for the guest's INT3/INTO/INT n at RIP, which is
+	 * stepped over when they are injected (KVM does the same): the
+	 * instruction's length, decoded before entry (0: not there, the
+	 * exception is dropped as in KVM 6.1), and RIP before and after
+	 * the step while the delivery may still be interrupted.
+	 */
+	u8 soft_len;
+	bool soft_injected;
+	unsigned long soft_old_rip;
+	unsigned long soft_next_rip;
 };
 
 struct kvm_queued_interrupt {
@@ -147,8 +158,13 @@ struct kvm_vcpu_arch {
 	struct kvm_mmu_memory_cache mmu_cache;
 	struct kvm_queued_exception exception;
 	struct kvm_queued_interrupt interrupt;
+	/*
+	 * NMIs (SDM vol. 3A, 6.7.1): one being delivered, how many wait
+	 * (at most one beyond the one being handled), and whether NMIs are
+	 * blocked, from delivery until the handler's IRET completes.
+	 */
 	bool nmi_injected;
-	bool nmi_pending;
+	u8 nmi_pending;
 	bool nmi_masked;
 };
 

@@ -61,6 +61,17 @@ struct vcpu_svm {
 	u32 asid;
 	u64 asid_generation;
 	int last_cpu;
+	/*
+	 * NMI blocking ends with the guest's IRET, which SVM does not report
+	 * (before vNMI): the IRET intercept fires before it executes (APM
+	 * 15.9), so NMIs stay masked until RIP has left the IRET, or until
+	 * a single step over it traps.
+	 */
+	bool iret_seen;
+	unsigned long iret_rip;
+	bool nmi_singlestep;		/* this entry: step for the NMI window */
+	bool nmi_stepped;		/* the last entry did */
+	unsigned long nmi_step_dr6;	/* the guest's DR6 before the step */
 };
 
 static inline void clgi(void)
@@ -559,9 +570,10 @@ static void svm_load_guest_regs(struct vcpu_svm *svm)
 	save->rsp = a->regs[VCPU_REGS_RSP];
 	save->rip = a->rip;
 	save->rflags = a->rflags;
-	/* Single-stepping for the debugger: a TF the guest does not see. */
-	a->singlestep_tf = (a->guest_debug & KVM_GUESTDBG_SINGLESTEP) &&
-			   !(a->rflags & X86_EFLAGS_TF);
+	/* Stepping for the debugger or an NMI window: a TF the guest does not see. */
+	a->singlestep_tf = ((a->guest_debug & KVM_GUESTDBG_SINGLESTEP) ||
+			    svm->nmi_singlestep) && !(a->rflags & X86_EFLAGS_TF);
+	svm->nmi_step_dr6 = a->dr6;
 	if (a->singlestep_tf)
 		save->rflags |= X86_EFLAGS_TF;
 	save->cr0 = a->cr0;
@@ -598,31 +610,69 @@ static void svm_save_guest_regs(struct vcpu_svm *svm)
 }
 
 /*
- * Event injection through EVENTINJ (APM 15.20): an event whose delivery
- * was interrupted goes first, then a new exception.  Injection ignores
- * RFLAGS.IF: a VMM using KVM_INTERRUPT injects only when the guest is ready.
+ * Event injection through EVENTINJ (APM 15.20), of the event x86.c chose.
+ * Injection ignores RFLAGS.IF and the interrupt shadow: x86.c checks what
+ * it must, and a VMM using KVM_INTERRUPT injects only when the guest is
+ * ready.  A #BP/#OF goes as type 3 ("exception") with RIP already past
+ * its instruction: type 4 would need NRIP save (APM 15.20).
  */
-static void svm_inject_event(struct vcpu_svm *svm)
+static void svm_inject_exception(struct kvm_vcpu *vcpu)
 {
-	struct kvm_vcpu_arch *a = &svm->vcpu.arch;
-	struct kvm_queued_exception *e = &a->exception;
+	struct kvm_queued_exception *e = &vcpu->arch.exception;
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	c->event_inj = e->vector | SVM_EVTINJ_TYPE_EXEPT |
+		       (e->has_error_code ? SVM_EVTINJ_VALID_ERR : 0) |
+		       SVM_EVTINJ_VALID;
+	c->event_inj_err = e->error_code;
+}
+
+static void svm_inject_nmi(struct kvm_vcpu *vcpu)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	c->event_inj = NMI_VECTOR | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
+}
+
+static void svm_inject_irq(struct kvm_vcpu *vcpu)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	c->event_inj = vcpu->arch.interrupt.nr | SVM_EVTINJ_TYPE_INTR |
+		       SVM_EVTINJ_VALID;
+}
+
+/* While NMIs are masked and the IRET is still ahead, intercept it. */
+static void svm_update_iret_intercept(struct vcpu_svm *svm)
+{
 	struct vmcb_control_area *c = &svm->vmcb->control;
 
-	if (e->injected || e->pending) {
-		c->event_inj = e->vector | SVM_EVTINJ_TYPE_EXEPT |
-			       (e->has_error_code ? SVM_EVTINJ_VALID_ERR : 0) |
-			       SVM_EVTINJ_VALID;
-		c->event_inj_err = e->error_code;
-		e->pending = false;
-		e->injected = true;
-	} else if (a->nmi_injected) {
-		c->event_inj = NMI_VECTOR | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
-	} else if (a->interrupt.injected) {
-		c->event_inj = a->interrupt.nr | SVM_EVTINJ_TYPE_INTR |
-			       SVM_EVTINJ_VALID;
-	} else {
-		c->event_inj = 0;
-	}
+	if (!svm->vcpu.arch.nmi_masked)
+		svm->iret_seen = false;
+	if (svm->vcpu.arch.nmi_masked && !svm->iret_seen)
+		svm_set_intercept(c, INTERCEPT_IRET);
+	else
+		__clear_bit(INTERCEPT_IRET, (unsigned long *)c->intercepts);
+}
+
+/*
+ * A pending NMI the guest cannot take yet.  Masked with the IRET ahead:
+ * its intercept will tell.  Past the intercept, or in an interrupt
+ * shadow: step one instruction, as KVM does; TF set before an IRET traps
+ * after it even though the IRET clears TF (SDM vol. 3B, 18.3.1.4).
+ */
+static void svm_enable_nmi_window(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+
+	if (vcpu->arch.nmi_masked && !svm->iret_seen)
+		return;
+	svm->nmi_singlestep = true;
+}
+
+static void svm_set_nmi_mask(struct kvm_vcpu *vcpu, bool masked)
+{
+	to_svm(vcpu)->iret_seen = false;
 }
 
 static void svm_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
@@ -639,8 +689,8 @@ static void svm_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
 	/* No flush-by-ASID in every CPU: flushing all is always right. */
 	if (flush_tlb)
 		c->tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+	svm_update_iret_intercept(svm);
 	svm_load_guest_regs(svm);
-	svm_inject_event(svm);
 	c->clean = 0;
 
 	clgi();
@@ -652,6 +702,8 @@ static void svm_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
 
 	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
 	svm_save_guest_regs(svm);
+	svm->nmi_stepped = svm->nmi_singlestep;
+	svm->nmi_singlestep = false;
 }
 
 /* Move past the intercepted instruction: NRIP if the CPU saves it. */
@@ -708,6 +760,12 @@ static int svm_exit_db(struct vcpu_svm *svm)
 	if (vcpu->arch.guest_debug &
 	    (KVM_GUESTDBG_SINGLESTEP | KVM_GUESTDBG_USE_HW_BP))
 		return kvm_debug_exit(vcpu, X86_TRAP_DB, save->dr6, save->dr7);
+	/* The NMI window's step, with a TF of our own: not the guest's. */
+	if (svm->nmi_stepped && vcpu->arch.singlestep_tf &&
+	    !(save->dr6 & DR_TRAP_BITS)) {
+		vcpu->arch.dr6 = svm->nmi_step_dr6;
+		return 1;
+	}
 	kvm_queue_exception(vcpu, X86_TRAP_DB);
 	return 1;
 }
@@ -741,6 +799,20 @@ static int svm_exit_ac(struct vcpu_svm *svm)
 static int svm_exit_mc(struct vcpu_svm *svm)
 {
 	asm volatile ("int $0x12");
+	return 1;
+}
+
+/*
+ * The guest is about to IRET with NMIs masked: let it (APM 15.9, the
+ * intercept comes before the instruction), and consider NMIs unmasked
+ * once it has executed, see svm_complete_nmi_iret().
+ */
+static int svm_exit_iret(struct vcpu_svm *svm)
+{
+	__clear_bit(INTERCEPT_IRET,
+		    (unsigned long *)svm->vmcb->control.intercepts);
+	svm->iret_seen = true;
+	svm->iret_rip = svm->vcpu.arch.rip;
 	return 1;
 }
 
@@ -851,6 +923,7 @@ static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
 	[SVM_EXIT_NMI]					= svm_exit_ignore,
 	[SVM_EXIT_SMI]					= svm_exit_ignore,
 	[SVM_EXIT_VINTR]				= svm_exit_vintr,
+	[SVM_EXIT_IRET]					= svm_exit_iret,
 	[SVM_EXIT_RDPMC]				= svm_exit_gp,
 	[SVM_EXIT_CPUID]				= svm_exit_cpuid,
 	[SVM_EXIT_INVD]					= svm_exit_skip,
@@ -876,6 +949,21 @@ static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
 };
 
 /*
+ * Without NRIP save there is no telling where the IRET ended: having left
+ * its address is proof enough that it executed (KVM's approach).  An IRET
+ * that faults is taken for completed: NMIs come early, never lost.
+ */
+static void svm_complete_nmi_iret(struct vcpu_svm *svm)
+{
+	struct kvm_vcpu_arch *a = &svm->vcpu.arch;
+
+	if (svm->iret_seen && a->rip != svm->iret_rip) {
+		svm->iret_seen = false;
+		a->nmi_masked = false;
+	}
+}
+
+/*
  * What became of the event injected at entry (APM 15.7.2): delivered, or
  * interrupted by the exit and in EXITINTINFO, to be delivered again.
  */
@@ -883,21 +971,26 @@ static void svm_complete_interrupts(struct vcpu_svm *svm)
 {
 	struct kvm_vcpu_arch *a = &svm->vcpu.arch;
 	u32 info = svm->vmcb->control.exit_int_info;
+	u32 type = info & SVM_EXITINTINFO_TYPE_MASK;
 	u8 vector = info & SVM_EXITINTINFO_VEC_MASK;
+	bool valid = info & SVM_EXITINTINFO_VALID;
 
+	svm->vmcb->control.event_inj = 0;
+	svm_complete_nmi_iret(svm);
+	kvm_complete_soft_exception(&svm->vcpu, valid &&
+				    (type == SVM_EXITINTINFO_TYPE_EXEPT ||
+				     type == SVM_EXITINTINFO_TYPE_SOFT));
 	a->exception.injected = false;
 	a->interrupt.injected = false;
 	a->nmi_injected = false;
-	if (!(info & SVM_EXITINTINFO_VALID))
+	if (!valid)
 		return;
-	switch (info & SVM_EXITINTINFO_TYPE_MASK) {
+	switch (type) {
 	case SVM_EXITINTINFO_TYPE_EXEPT:
 		/*
-		 * INT3 and INTO, like INTn, simply execute again: re-injecting
-		 * them would need the instruction's length (no NRIP save).
+		 * A #BP/#OF, the guest's or ours, had RIP at its instruction:
+		 * re-injecting steps over it again.
 		 */
-		if (vector == X86_TRAP_BP || vector == X86_TRAP_OF)
-			break;
 		a->exception.injected = true;
 		a->exception.vector = vector;
 		a->exception.has_error_code = info & SVM_EXITINTINFO_VALID_ERR;
@@ -912,6 +1005,7 @@ static void svm_complete_interrupts(struct vcpu_svm *svm)
 		a->interrupt.soft = false;
 		break;
 	default:
+		/* INTn (type 4) executes again: RIP is still at it. */
 		break;
 	}
 }
@@ -966,6 +1060,11 @@ const struct kvm_x86_ops svm_x86_ops = {
 	.get_cr8		= svm_get_cr8,
 	.set_cr8		= svm_set_cr8,
 	.enable_irq_window	= svm_enable_irq_window,
+	.inject_exception	= svm_inject_exception,
+	.inject_nmi		= svm_inject_nmi,
+	.inject_irq		= svm_inject_irq,
+	.enable_nmi_window	= svm_enable_nmi_window,
+	.set_nmi_mask		= svm_set_nmi_mask,
 	.update_guest_debug	= svm_update_guest_debug,
 	.write_tsc_offset	= svm_write_tsc_offset,
 

@@ -45,6 +45,7 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_GET_TSC_KHZ:
 	case KVM_CAP_SET_GUEST_DEBUG:
 	case KVM_CAP_SET_GUEST_DEBUG2:
+	case KVM_CAP_USER_NMI:
 	case KVM_CAP_EXT_CPUID:
 	case KVM_CAP_EXT_EMUL_CPUID:
 	case KVM_CAP_GET_MSR_FEATURES:
