@@ -25,6 +25,7 @@
 #include <asm/tsc.h>
 
 #include <kestrel/kvm_host.h>
+#include "kvmclock.h"
 #include "msr.h"
 #include "x86.h"
 
@@ -257,6 +258,7 @@ static void msr_write_tsc_offset(struct kvm_vcpu *vcpu, u64 offset)
 {
 	vcpu->arch.msrs->tsc_offset = offset;
 	kvm_x86_ops->write_tsc_offset(vcpu, offset);
+	kvm_clock_tsc_changed(vcpu);
 }
 
 static int msr_get_tsc(struct kvm_vcpu *vcpu, u32 index, u64 *data,
@@ -759,6 +761,10 @@ static const struct kvm_msr_handler kvm_msr_handlers[] = {
 	MSR_ONE(MSR_IA32_UCODE_REV, ucode_rev, msr_set_ucode_rev),
 	MSR_ONE(MSR_AMD64_DE_CFG, de_cfg, msr_set_de_cfg),
 	MSR_ONE(MSR_IA32_XSS, xss, msr_set_xss),
+	{ MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME,
+	  kvm_clock_get_msr, kvm_clock_set_msr },
+	{ MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_SYSTEM_TIME_NEW,
+	  kvm_clock_get_msr, kvm_clock_set_msr },
 };
 
 /*
@@ -772,6 +778,8 @@ static const u32 kvm_msrs_to_save[] = {
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_TSC_AUX,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_MISC_ENABLE, MSR_IA32_MCG_STATUS,
 	MSR_IA32_MCG_CTL, MSR_IA32_UCODE_REV, MSR_K7_HWCR,
+	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
+	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 };
 
 /* KVM_GET_MSR_FEATURE_INDEX_LIST: those of KVM 6.1's on AMD we have. */
