@@ -50,6 +50,8 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_GET_MSR_FEATURES:
 	case KVM_CAP_X86_USER_SPACE_MSR:
 	case KVM_CAP_X86_MSR_FILTER:
+	case KVM_CAP_ADJUST_CLOCK:
+	case KVM_CAP_KVMCLOCK_CTRL:
 		return true;
 	default:
 		return false;
