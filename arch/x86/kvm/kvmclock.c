@@ -464,13 +464,83 @@ long kvm_vcpu_ioctl_kvmclock_ctrl(struct kvm_vcpu *vcpu)
 }
 
 /*
- * The MSRs (msr.rst).  KVM 6.1 checks the guest's KVM_FEATURE_CLOCKSOURCE
- * (legacy MSRs 0x11/0x12) and CLOCKSOURCE2 only with
- * KVM_CAP_ENFORCE_PV_FEATURE_CPUID, which Kestrel does not offer: the
- * MSRs always exist.  Any value is accepted, as in KVM.
+ * KVM_CAP_ENFORCE_PV_FEATURE_CPUID (api.rst 8.25): while off (the
+ * default), the guest has every paravirtual feature whatever its CPUID
+ * says; while on, only those in the KVM_CPUID_FEATURES leaf of the KVM
+ * signature leaf userspace gave it (KVM's hypervisor leaves may start at
+ * any multiple of 0x100 from 0x40000000).
  */
+static const struct kvm_cpuid_entry2 *kvm_pv_cpuid_find(struct kvm_vcpu *vcpu,
+							 u32 function)
+{
+	int i;
+
+	for (i = 0; i < vcpu->arch.cpuid_nent; i++)
+		if (vcpu->arch.cpuid_entries[i].function == function)
+			return &vcpu->arch.cpuid_entries[i];
+	return NULL;
+}
+
+static u32 kvm_guest_pv_features(struct kvm_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e;
+	u32 base, sig[3];
+
+	for (base = 0x40000000; base < 0x40010000; base += 0x100) {
+		e = kvm_pv_cpuid_find(vcpu, base);
+		if (!e)
+			continue;
+		sig[0] = e->ebx;
+		sig[1] = e->ecx;
+		sig[2] = e->edx;
+		if (memcmp(sig, KVM_SIGNATURE, sizeof(sig)))
+			continue;
+		e = kvm_pv_cpuid_find(vcpu, base | KVM_CPUID_FEATURES);
+		return e ? e->eax : 0;
+	}
+	return 0;
+}
+
+static bool kvm_guest_pv_has(struct kvm_vcpu *vcpu, int feature)
+{
+	return !vcpu->arch.clock.enforce_pv_cpuid ||
+	       (kvm_guest_pv_features(vcpu) & BIT(feature));
+}
+
+long kvm_vcpu_ioctl_enable_cap(struct kvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.flags)
+		return -EINVAL;
+	switch (cap.cap) {
+	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
+		vcpu->arch.clock.enforce_pv_cpuid = cap.args[0];
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * The MSRs (msr.rst): the legacy ones (0x11, 0x12) need
+ * KVM_FEATURE_CLOCKSOURCE, the others CLOCKSOURCE2, once enforced.  Any
+ * value is accepted, as in KVM.
+ */
+static bool kvm_clock_msr_exists(struct kvm_vcpu *vcpu, u32 index)
+{
+	return kvm_guest_pv_has(vcpu, index == MSR_KVM_WALL_CLOCK ||
+				      index == MSR_KVM_SYSTEM_TIME ?
+				      KVM_FEATURE_CLOCKSOURCE :
+				      KVM_FEATURE_CLOCKSOURCE2);
+}
+
 int kvm_clock_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
+	if (!kvm_clock_msr_exists(vcpu, index))
+		return KVM_MSR_RET_UNSUPPORTED;
 	switch (index) {
 	case MSR_KVM_WALL_CLOCK:
 	case MSR_KVM_WALL_CLOCK_NEW:
@@ -505,6 +575,8 @@ static void kvm_clock_set_system_time(struct kvm_vcpu *vcpu, u64 data,
 
 int kvm_clock_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
+	if (!kvm_clock_msr_exists(vcpu, index))
+		return KVM_MSR_RET_UNSUPPORTED;
 	switch (index) {
 	case MSR_KVM_WALL_CLOCK:
 	case MSR_KVM_WALL_CLOCK_NEW:
@@ -551,6 +623,8 @@ long kvm_clock_check_extension(long ext)
 	case KVM_CAP_ADJUST_CLOCK:
 		return KVM_CLOCK_VALID_FLAGS;
 	case KVM_CAP_KVMCLOCK_CTRL:
+	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
+	case KVM_CAP_ENABLE_CAP:
 		return 1;
 	default:
 		return 0;

@@ -25,6 +25,8 @@ long kvm_vm_ioctl_clock(struct kvm *kvm, unsigned int ioctl,
 			void __user *argp);
 /* KVM_KVMCLOCK_CTRL */
 long kvm_vcpu_ioctl_kvmclock_ctrl(struct kvm_vcpu *vcpu);
+/* vCPU KVM_ENABLE_CAP */
+long kvm_vcpu_ioctl_enable_cap(struct kvm_vcpu *vcpu, void __user *argp);
 
 /* The vCPU's TSC offset or rate changed. */
 void kvm_clock_tsc_changed(struct kvm_vcpu *vcpu);
@@ -36,7 +38,7 @@ void kvm_clock_tsc_changed(struct kvm_vcpu *vcpu);
 void kvm_clock_vcpu_update(struct kvm_vcpu *vcpu);
 bool kvm_clock_vcpu_stale(struct kvm_vcpu *vcpu);
 
-/* The kvmclock MSRs, for msr.c's table: 0, or 1 for another MSR. */
+/* The kvmclock MSRs, for msr.c's table. */
 int kvm_clock_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data,
 		      bool host);
 int kvm_clock_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host);

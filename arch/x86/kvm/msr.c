@@ -29,7 +29,6 @@
 #include "msr.h"
 #include "x86.h"
 
-#define KVM_MSR_RET_UNSUPPORTED	2	/* no such MSR */
 #define KVM_MSR_RET_FILTERED	3	/* denied by KVM_X86_SET_MSR_FILTER */
 
 /* KVM_GET_MSRS/KVM_SET_MSRS take fewer than this many entries (KVM 6.1). */

@@ -1138,6 +1138,8 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 		return kvm_vcpu_ioctl_msr(vcpu, ioctl, argp);
 	case KVM_KVMCLOCK_CTRL:
 		return kvm_vcpu_ioctl_kvmclock_ctrl(vcpu);
+	case KVM_ENABLE_CAP:
+		return kvm_vcpu_ioctl_enable_cap(vcpu, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -35,6 +35,8 @@ struct kvm_vcpu_clock {
 	bool stable;			/* last published from the master clock */
 	int gen;			/* kvm_clock.gen last published */
 	int cpu;			/* host CPU it was computed on */
+	/* KVM_CAP_ENFORCE_PV_FEATURE_CPUID: only what guest CPUID offers */
+	bool enforce_pv_cpuid;
 };
 
 #endif /* KESTREL_KVMCLOCK_TYPES_H */

@@ -52,6 +52,8 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_X86_MSR_FILTER:
 	case KVM_CAP_ADJUST_CLOCK:
 	case KVM_CAP_KVMCLOCK_CTRL:
+	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
+	case KVM_CAP_ENABLE_CAP:
 		return true;
 	default:
 		return false;

@@ -155,6 +155,14 @@ static void guest_msr_write(u64 msr, u64 value, u64 msr2, u64 value2)
 	GUEST_DONE();
 }
 
+/* RDMSR of @msr, then of @msr2. */
+static void guest_msr_read(u64 msr, u64 msr2)
+{
+	GUEST_SYNC_ARGS(1, rdmsr(msr), 0, 0);
+	GUEST_SYNC_ARGS(2, rdmsr(msr2), 0, 0);
+	GUEST_DONE();
+}
+
 static void guest_hypercalls(void)
 {
 	GUEST_SYNC_ARGS(1, vmmcall(0x12345678, 0), 0, 0);
@@ -608,6 +616,59 @@ TEST(bad_gpa)
 	check_bad_gpa(_metadata, NOMEM_GPA);
 	check_bad_gpa(_metadata, 1ULL << 50);
 	check_bad_gpa(_metadata, CROSS_GPA);
+}
+
+/*
+ * KVM_CAP_ENFORCE_PV_FEATURE_CPUID: with it, only the MSRs of the features
+ * in the guest's KVM_CPUID_FEATURES (here CLOCKSOURCE2, not CLOCKSOURCE).
+ */
+static void enforce_pv(struct __test_metadata *_metadata, bool enforce)
+{
+	struct {
+		struct kvm_cpuid2 hdr;
+		struct kvm_cpuid_entry2 e[2];
+	} c = {
+		.hdr.nent = 2,
+		.e[0] = { .function = KVM_CPUID_SIGNATURE,
+			  .eax = KVM_CPUID_FEATURES },
+		.e[1] = { .function = KVM_CPUID_FEATURES,
+			  .eax = 1 << KVM_FEATURE_CLOCKSOURCE2 },
+	};
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID, .args[0] = enforce,
+	};
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+
+	memcpy(&c.e[0].ebx, KVM_SIGNATURE, 12);
+	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
+				       GUEST_ENTRY(guest_msr_read), &vcpu);
+	vcpu_args_set(vcpu, 2, (u64)MSR_KVM_SYSTEM_TIME_NEW,
+		      (u64)MSR_KVM_SYSTEM_TIME);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_CPUID2, &c));
+	cap.flags = 1;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(EINVAL, errno);
+	cap.flags = 0;
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	if (enforce) {
+		EXPECT_EQ(UCALL_UNHANDLED, vcpu_run_ucall(vcpu, &uc));
+		EXPECT_EQ(13U, uc.args[0]);
+	} else {
+		EXPECT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+		EXPECT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
+	}
+	vm_free(vm);
+}
+
+TEST(enforce_pv_cpuid)
+{
+	TEST_REQUIRE_KVM();
+	EXPECT_EQ(1, kvm_check_cap(KVM_CAP_ENFORCE_PV_FEATURE_CPUID));
+	enforce_pv(_metadata, true);
+	enforce_pv(_metadata, false);
 }
 
 TEST(hypercalls)
