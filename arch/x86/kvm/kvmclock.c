@@ -165,7 +165,8 @@ static void kvm_clock_set_master(struct kvm *kvm)
 	u64 cycle;
 	s64 ns;
 
-	kc->use_master = kvm_clock_take_master(kvm, &cycle, &ns);
+	/* Read without the lock by kvm_clock_master_stale(). */
+	WRITE_ONCE(kc->use_master, kvm_clock_take_master(kvm, &cycle, &ns));
 	if (kc->use_master) {
 		kc->master_cycle = cycle;
 		kc->master_ns = ns;

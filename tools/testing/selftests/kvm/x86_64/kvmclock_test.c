@@ -88,11 +88,11 @@ static inline u64 rdtsc(void)
 	return ((u64)hi << 32) | lo;
 }
 
-static inline u64 vmmcall(u64 nr, u64 a0)
+static inline u64 vmmcall(u64 nr, u64 a0, u64 a1)
 {
 	u64 r;
 
-	__asm__ __volatile__("vmmcall" : "=a"(r) : "a"(nr), "b"(a0)
+	__asm__ __volatile__("vmmcall" : "=a"(r) : "a"(nr), "b"(a0), "c"(a1)
 			     : "memory");
 	return r;
 }
@@ -165,17 +165,31 @@ static void guest_msr_read(u64 msr, u64 msr2)
 
 static void guest_hypercalls(void)
 {
-	GUEST_SYNC_ARGS(1, vmmcall(0x12345678, 0), 0, 0);
+	GUEST_SYNC_ARGS(1, vmmcall(0x12345678, 0, 0), 0, 0);
 	/*
 	 * Long gone from KVM.  (KICK_CPU, SEND_IPI and SCHED_YIELD are 0 on
 	 * stock KVM, which does not enforce the guest's CPUID by default;
 	 * Kestrel, without a LAPIC, neither offers nor implements them.)
 	 */
-	GUEST_SYNC_ARGS(2, vmmcall(KVM_HC_MMU_OP, 0), 0, 0);
+	GUEST_SYNC_ARGS(2, vmmcall(KVM_HC_MMU_OP, 0, 0), 0, 0);
 	/* No truncation of the number in 64-bit mode. */
-	GUEST_SYNC_ARGS(3, vmmcall((1ULL << 32) | KVM_HC_VAPIC_POLL_IRQ, 0),
+	GUEST_SYNC_ARGS(3, vmmcall((1ULL << 32) | KVM_HC_VAPIC_POLL_IRQ, 0, 0),
 			0, 0);
-	GUEST_SYNC_ARGS(4, vmmcall(KVM_HC_VAPIC_POLL_IRQ, 0), 0, 0);
+	GUEST_SYNC_ARGS(4, vmmcall(KVM_HC_VAPIC_POLL_IRQ, 0, 0), 0, 0);
+	GUEST_DONE();
+}
+
+/* KVM_HC_CLOCK_PAIRING into @gpa: result, and the TSC around it. */
+static void guest_clock_pairing(u64 gpa)
+{
+	u64 t0 = rdtsc(), r, t1;
+
+	r = vmmcall(KVM_HC_CLOCK_PAIRING, gpa, KVM_CLOCK_PAIRING_WALLCLOCK);
+	t1 = rdtsc();
+	GUEST_SYNC_ARGS(1, r, t0, t1);
+	GUEST_SYNC_ARGS(2, vmmcall(KVM_HC_CLOCK_PAIRING, gpa, 1), 0, 0);
+	GUEST_SYNC_ARGS(3, vmmcall(KVM_HC_CLOCK_PAIRING, NOMEM_GPA,
+				   KVM_CLOCK_PAIRING_WALLCLOCK), 0, 0);
 	GUEST_DONE();
 }
 
@@ -689,6 +703,47 @@ TEST(hypercalls)
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
 	EXPECT_EQ(0U, uc.args[1]);
 	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
+	vm_free(vm);
+}
+
+/*
+ * KVM_HC_CLOCK_PAIRING: the host's real time and the guest's TSC at one
+ * instant, with a TSC clocksource (KVM_GET_CLOCK's HOST_TSC says so);
+ * -KVM_EOPNOTSUPP for another clock type, -KVM_EFAULT outside memory.
+ */
+TEST(clock_pairing)
+{
+	struct kvm_clock_pairing cp;
+	struct kvm_clock_data d;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	u64 real, got;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
+				       GUEST_ENTRY(guest_clock_pairing), &vcpu);
+	vcpu_args_set(vcpu, 1, (u64)WALL_GPA);
+	real = now_ns(CLOCK_REALTIME);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	/* Stock KVM takes its master clock at the first KVM_RUN. */
+	ASSERT_EQ(0, get_clock(vm, &d));
+	if (!(d.flags & KVM_CLOCK_HOST_TSC))
+		SKIP(goto out, "the host's clocksource is not the TSC");
+	EXPECT_EQ(0U, uc.args[1]);
+	vm_read_mem(vm, WALL_GPA, &cp, sizeof(cp));
+	got = cp.sec * NSEC + cp.nsec;
+	EXPECT_LE(real, got);
+	EXPECT_GT(real + NSEC, got);
+	EXPECT_LE(uc.args[2], cp.tsc);
+	EXPECT_GE(uc.args[3], cp.tsc);
+	EXPECT_EQ(0U, cp.flags);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ((u64)-KVM_EOPNOTSUPP, uc.args[1]);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ((u64)-KVM_EFAULT, uc.args[1]);
+	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
+out:
 	vm_free(vm);
 }
 
