@@ -441,7 +441,17 @@ void kvm_clock_vcpu_update(struct kvm_vcpu *vcpu)
 void kvm_clock_tsc_changed(struct kvm_vcpu *vcpu)
 {
 	vcpu->arch.clock.update = true;
-	WRITE_ONCE(vcpu->kvm->arch.clock.master_dirty, true);
+}
+
+/*
+ * Only userspace's TSC writes decide whether the vCPUs' TSCs are in step,
+ * as in KVM: the guest's own writes update only that vCPU's page, so that
+ * a guest writing its TSC in a loop cannot keep its other vCPUs busy
+ * retaking the master clock.
+ */
+void kvm_clock_tsc_synced(struct kvm *kvm)
+{
+	WRITE_ONCE(kvm->arch.clock.master_dirty, true);
 }
 
 /* As KVM's reset: kvmclock off until the guest enables it again. */

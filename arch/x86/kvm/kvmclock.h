@@ -30,6 +30,8 @@ long kvm_vcpu_ioctl_enable_cap(struct kvm_vcpu *vcpu, void __user *argp);
 
 /* The vCPU's TSC offset or rate changed. */
 void kvm_clock_tsc_changed(struct kvm_vcpu *vcpu);
+/* Userspace wrote a vCPU's TSC: are they still in step? */
+void kvm_clock_tsc_synced(struct kvm *kvm);
 
 /*
  * Before entering: republish the vCPU's pvclock if needed (may sleep), and,

@@ -307,6 +307,7 @@ static void msr_sync_tsc(struct kvm_vcpu *vcpu, u64 data)
 		vm->tsc_offset = offset;
 	spin_unlock_irqrestore(&vm->tsc_lock, flags);
 	msr_write_tsc_offset(vcpu, offset);
+	kvm_clock_tsc_synced(vcpu->kvm);
 }
 
 static int msr_set_tsc(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)

@@ -55,6 +55,7 @@ static_assert(sizeof(struct wall_clock) == 12, "pvclock_wall_clock");
 #define CROSS_GPA	(GUEST_DATA_GPA + 0x2ff0)	/* crosses a page */
 #define NOMEM_GPA	0xfff00000ULL			/* no memslot */
 
+#define MSR_IA32_TSC	0x10
 #define NSEC		1000000000ULL
 #define CLOCK_VALID	(KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME | \
 			 KVM_CLOCK_HOST_TSC)
@@ -440,6 +441,25 @@ TEST(set_clock_seen)
 	g1 = clock_round(_metadata, vcpu, &flags);
 	EXPECT_LE(g0 + 3600 * NSEC, g1);
 	EXPECT_GT(g0 + 3610 * NSEC, g1);
+	vm_free(vm);
+}
+
+/* Userspace moving the guest's TSC far away: the clock goes on. */
+TEST(host_tsc_write)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 g0, g1, tsc;
+	u8 flags;
+
+	TEST_REQUIRE_KVM();
+	vm = clock_vm(&vcpu, MSR_KVM_SYSTEM_TIME_NEW, PVTI_GPA);
+	g0 = clock_round(_metadata, vcpu, &flags);
+	ASSERT_EQ(1, get_msr(vcpu, MSR_IA32_TSC, &tsc));
+	ASSERT_EQ(1, set_msr(vcpu, MSR_IA32_TSC, tsc + (1ULL << 42)));
+	g1 = clock_round(_metadata, vcpu, &flags);
+	EXPECT_LE(g0, g1);
+	EXPECT_GT(g0 + 10 * NSEC, g1);
 	vm_free(vm);
 }
 
