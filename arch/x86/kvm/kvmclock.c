@@ -475,14 +475,14 @@ long kvm_vcpu_ioctl_kvmclock_ctrl(struct kvm_vcpu *vcpu)
 }
 
 /*
- * KVM_CAP_ENFORCE_PV_FEATURE_CPUID (api.rst 8.25): while off (the
+ * KVM_CAP_ENFORCE_PV_FEATURE_CPUID (api.rst 8.28): while off (the
  * default), the guest has every paravirtual feature whatever its CPUID
  * says; while on, only those in the KVM_CPUID_FEATURES leaf of the KVM
  * signature leaf userspace gave it (KVM's hypervisor leaves may start at
  * any multiple of 0x100 from 0x40000000).
  */
-static const struct kvm_cpuid_entry2 *kvm_pv_cpuid_find(struct kvm_vcpu *vcpu,
-							 u32 function)
+static const struct kvm_cpuid_entry2 *
+kvm_pv_cpuid_find(struct kvm_vcpu *vcpu, u32 function)
 {
 	int i;
 
