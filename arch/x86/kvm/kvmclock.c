@@ -429,8 +429,12 @@ void kvm_clock_vcpu_update(struct kvm_vcpu *vcpu)
 
 	hv.tsc_timestamp = host_tsc + vcpu->arch.msrs->tsc_offset;
 	hv.system_time = ns + offset;
-	kvm_clock_time_scale(vcpu->arch.virtual_tsc_khz, &hv.tsc_shift,
-			     &hv.tsc_to_system_mul);
+	/*
+	 * The rate the guest's TSC really ticks at: the host's, without TSC
+	 * scaling (KVM_SET_TSC_KHZ only accepts rates within 250 ppm of it,
+	 * and does not change how fast the TSC runs).
+	 */
+	kvm_clock_time_scale(tsc_khz, &hv.tsc_shift, &hv.tsc_to_system_mul);
 	hv.flags = master ? PVCLOCK_TSC_STABLE_BIT : 0;
 	kvm_clock_publish(vcpu, &hv);
 	c->stable = master;

@@ -28,7 +28,7 @@ long kvm_vcpu_ioctl_kvmclock_ctrl(struct kvm_vcpu *vcpu);
 /* vCPU KVM_ENABLE_CAP */
 long kvm_vcpu_ioctl_enable_cap(struct kvm_vcpu *vcpu, void __user *argp);
 
-/* The vCPU's TSC offset or rate changed. */
+/* The vCPU's TSC offset changed. */
 void kvm_clock_tsc_changed(struct kvm_vcpu *vcpu);
 /* Userspace wrote a vCPU's TSC: are they still in step? */
 void kvm_clock_tsc_synced(struct kvm *kvm);

@@ -971,7 +971,6 @@ static long kvm_vcpu_set_tsc_khz(struct kvm_vcpu *vcpu, unsigned long arg)
 	if (!tsc_khz || khz < tsc_khz - tol || khz > tsc_khz + tol)
 		return -EINVAL;
 	vcpu->arch.virtual_tsc_khz = khz;
-	kvm_clock_tsc_changed(vcpu);
 	return 0;
 }
 
