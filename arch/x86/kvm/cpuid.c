@@ -338,8 +338,14 @@ static void cpuid_filter(struct kvm_cpuid_entry2 *e)
 		memcpy(&e->edx, KVM_SIGNATURE + 8, 4);
 		break;
 	case KVM_CPUID_FEATURES:
-		/* No paravirtual feature yet (kvmclock will be the first). */
-		e->eax = 0;
+		/*
+		 * kvmclock (kvmclock.c); NOP_IO_DELAY only tells the guest it
+		 * need not delay port I/O.  Nothing needing a LAPIC.
+		 */
+		e->eax = BIT(KVM_FEATURE_CLOCKSOURCE) |
+			 BIT(KVM_FEATURE_NOP_IO_DELAY) |
+			 BIT(KVM_FEATURE_CLOCKSOURCE2) |
+			 BIT(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT);
 		e->ebx = 0;
 		e->ecx = 0;
 		e->edx = 0;

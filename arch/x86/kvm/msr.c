@@ -25,10 +25,10 @@
 #include <asm/tsc.h>
 
 #include <kestrel/kvm_host.h>
+#include "kvmclock.h"
 #include "msr.h"
 #include "x86.h"
 
-#define KVM_MSR_RET_UNSUPPORTED	2	/* no such MSR */
 #define KVM_MSR_RET_FILTERED	3	/* denied by KVM_X86_SET_MSR_FILTER */
 
 /* KVM_GET_MSRS/KVM_SET_MSRS take fewer than this many entries (KVM 6.1). */
@@ -257,6 +257,7 @@ static void msr_write_tsc_offset(struct kvm_vcpu *vcpu, u64 offset)
 {
 	vcpu->arch.msrs->tsc_offset = offset;
 	kvm_x86_ops->write_tsc_offset(vcpu, offset);
+	kvm_clock_tsc_changed(vcpu);
 }
 
 static int msr_get_tsc(struct kvm_vcpu *vcpu, u32 index, u64 *data,
@@ -306,6 +307,7 @@ static void msr_sync_tsc(struct kvm_vcpu *vcpu, u64 data)
 		vm->tsc_offset = offset;
 	spin_unlock_irqrestore(&vm->tsc_lock, flags);
 	msr_write_tsc_offset(vcpu, offset);
+	kvm_clock_tsc_synced(vcpu->kvm);
 }
 
 static int msr_set_tsc(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
@@ -865,6 +867,10 @@ static const struct kvm_msr_handler kvm_msr_handlers[] = {
 	MSR_ONE(MSR_PLATFORM_INFO, platform_info, msr_set_platform_info),
 	MSR_ONE(MSR_MISC_FEATURES_ENABLES, misc_features,
 		msr_set_misc_features),
+	{ MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME,
+	  kvm_clock_get_msr, kvm_clock_set_msr },
+	{ MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_SYSTEM_TIME_NEW,
+	  kvm_clock_get_msr, kvm_clock_set_msr },
 };
 
 /*
@@ -879,6 +885,8 @@ static const u32 kvm_msrs_to_save[] = {
 	MSR_IA32_TSC_ADJUST, MSR_IA32_MISC_ENABLE, MSR_IA32_MCG_STATUS,
 	MSR_IA32_MCG_CTL, MSR_IA32_UCODE_REV, MSR_K7_HWCR,
 	MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES, MSR_IA32_POWER_CTL,
+	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
+	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 };
 
 /* KVM_GET_MSR_FEATURE_INDEX_LIST: those of KVM 6.1's on AMD we have. */

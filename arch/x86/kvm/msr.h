@@ -10,6 +10,9 @@
 struct kvm;
 struct kvm_vcpu;
 
+/* An MSR handler's result for an MSR Kestrel does not have (0 ok, 1 #GP). */
+#define KVM_MSR_RET_UNSUPPORTED	2
+
 /*
  * Machine-check banks before KVM_X86_SETUP_MCE: KVM's default MCG_CAP is
  * KVM_MAX_MCE_BANKS banks, no MCG_CTL_P, no CMCI.

@@ -23,6 +23,7 @@
 
 #include <kestrel/kvm_host.h>
 #include "cpuid.h"
+#include "kvmclock.h"
 #include "msr.h"
 #include "x86.h"
 
@@ -149,6 +150,11 @@ int kvm_arch_init(void)
 	r = ops->hardware_setup();
 	if (r)
 		return r;
+	r = kvm_clock_init();
+	if (r) {
+		ops->hardware_unsetup();
+		return r;
+	}
 	kvm_x86_ops = ops;
 	kvm_init_xsave();
 	return 0;
@@ -156,6 +162,7 @@ int kvm_arch_init(void)
 
 void kvm_arch_exit(void)
 {
+	kvm_clock_exit();
 	kvm_x86_ops->hardware_unsetup();
 	kvm_x86_ops = NULL;
 }
@@ -208,7 +215,8 @@ long kvm_arch_check_extension(long ext)
 		return kvm_xsave2_size();
 	default:
 		return kvm_cpuid_check_extension(ext) ?:
-		       kvm_msr_check_extension(ext);
+		       kvm_msr_check_extension(ext) ?:
+		       kvm_clock_check_extension(ext);
 	}
 }
 
@@ -239,6 +247,7 @@ int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 
 	if (r)
 		return r;
+	kvm_clock_init_vm(kvm);
 	r = kvm_mmu_init_vm(kvm);
 	if (r)
 		kvm_vm_msr_free(kvm);
@@ -278,6 +287,9 @@ long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg)
 	case KVM_X86_SET_MSR_FILTER:
 	case KVM_ENABLE_CAP:
 		return kvm_vm_ioctl_msr(kvm, ioctl, argp);
+	case KVM_GET_CLOCK:
+	case KVM_SET_CLOCK:
+		return kvm_vm_ioctl_clock(kvm, ioctl, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -324,6 +336,7 @@ void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
 	a->nmi_pending = 0;
 	a->nmi_masked = false;
 	a->complete_userspace_io = NULL;
+	kvm_clock_vcpu_reset(vcpu);
 }
 
 int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
@@ -552,6 +565,8 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	bool flush_tlb = false;
 	long gen;
 
+	/* Writes guest memory: before preemption is off. */
+	kvm_clock_vcpu_update(vcpu);
 	preempt_disable();
 	local_irq_disable();
 
@@ -567,7 +582,8 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 				    vcpu->vcpu_id);
 		return -EIO;
 	}
-	if (need_resched() || kvm_vcpu_must_exit()) {
+	if (need_resched() || kvm_vcpu_must_exit() ||
+	    kvm_clock_vcpu_stale(vcpu)) {
 		kvm_vcpu_cancel_entry(vcpu);
 		return 1;
 	}
@@ -1511,6 +1527,10 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 	case KVM_GET_MSRS:
 	case KVM_SET_MSRS:
 		return kvm_vcpu_ioctl_msr(vcpu, ioctl, argp);
+	case KVM_KVMCLOCK_CTRL:
+		return kvm_vcpu_ioctl_kvmclock_ctrl(vcpu);
+	case KVM_ENABLE_CAP:
+		return kvm_vcpu_ioctl_enable_cap(vcpu, argp);
 	default:
 		return -ENOTTY;
 	}

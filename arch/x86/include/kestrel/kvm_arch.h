@@ -9,6 +9,7 @@
 #include <linux/types.h>
 #include <asm/fpu/types.h>
 #include <asm/kvm_vcpu_regs.h>
+#include <kestrel/kvmclock_types.h>
 
 struct kvm_vcpu;
 struct kvm_cpuid_entry2;
@@ -44,6 +45,7 @@ struct kvm_arch {
 	struct page *tdp_root;
 	int tdp_levels;
 	struct kvm_vm_msrs *msrs;	/* MSR filter, user-space MSR exits */
+	struct kvm_clock clock;		/* kvmclock.c */
 };
 
 /* A guest instruction that needs userspace to finish: KVM_EXIT_IO/MMIO. */
@@ -166,6 +168,7 @@ struct kvm_vcpu_arch {
 	bool nmi_injected;
 	u8 nmi_pending;
 	bool nmi_masked;
+	struct kvm_vcpu_clock clock;	/* kvmclock.c */
 };
 
 #endif /* KESTREL_KVM_ARCH_H */

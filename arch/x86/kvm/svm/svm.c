@@ -24,6 +24,7 @@
 #include <asm/traps.h>
 
 #include "../cpuid.h"
+#include "../kvmclock.h"
 #include "../msr.h"
 #include "../x86.h"
 
@@ -850,6 +851,11 @@ static int svm_exit_msr(struct vcpu_svm *svm)
 	return kvm_emulate_msr(&svm->vcpu, svm->vmcb->control.exit_info_1);
 }
 
+static int svm_exit_vmmcall(struct vcpu_svm *svm)
+{
+	return kvm_emulate_hypercall(&svm->vcpu);
+}
+
 static int svm_exit_xsetbv(struct vcpu_svm *svm)
 {
 	return kvm_emulate_xsetbv(&svm->vcpu);
@@ -934,7 +940,7 @@ static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
 	[SVM_EXIT_TASK_SWITCH]				= svm_exit_task_switch,
 	[SVM_EXIT_SHUTDOWN]				= svm_exit_shutdown,
 	[SVM_EXIT_VMRUN]				= svm_exit_ud,
-	[SVM_EXIT_VMMCALL]				= svm_exit_ud,
+	[SVM_EXIT_VMMCALL]				= svm_exit_vmmcall,
 	[SVM_EXIT_VMLOAD]				= svm_exit_ud,
 	[SVM_EXIT_VMSAVE]				= svm_exit_ud,
 	[SVM_EXIT_STGI]					= svm_exit_ud,
