@@ -124,12 +124,15 @@ bench: modules selftests $(BENCH_BIN)
 # The upstream Linux 6.1 KVM selftests, built from the Debian tarball, run
 # on stock kvm-amd and on Kestrel in one boot; UPSTREAM_TESTS="x86_64/a b"
 # picks tests.  Fails if a test in upstream-expected fails on Kestrel.
-UPSTREAM_OUT := $(BUILD)/upstream-selftests
+# UPSTREAM_NO_IRQCHIP=1: the diagnostic build without the library's
+# KVM_CREATE_IRQCHIP (see upstream-selftests), in its own directory.
+UPSTREAM_OUT := $(BUILD)/upstream-selftests$(if $(UPSTREAM_NO_IRQCHIP),-noirqchip)
 
 upstream-build:
 	@test -n "$(LINUX_SOURCE_TAR)" || { echo "no /usr/src/linux-source-6.1.tar.*; run 'make deps'"; exit 1; }
 	$(EHOST)/upstream-selftests build --tarball $(LINUX_SOURCE_TAR) \
-		--src $(BUILD)/upstream-src --out $(UPSTREAM_OUT)
+		--src $(BUILD)/upstream-src --out $(UPSTREAM_OUT) \
+		$(if $(UPSTREAM_NO_IRQCHIP),--no-irqchip)
 
 upstream-selftests: modules upstream-build
 	$(EHOST)/upstream-selftests run --out $(UPSTREAM_OUT) \
@@ -146,4 +149,5 @@ help:
 	@echo "make bench      benchmarks on Kestrel and stock KVM in one boot, with ratios"
 	@echo "make upstream-selftests"
 	@echo "                upstream 6.1 KVM selftests on stock kvm-amd, then on Kestrel,"
-	@echo "                in one boot; a stock/kestrel table (UPSTREAM_TESTS=...)"
+	@echo "                in one boot; a stock/kestrel table (UPSTREAM_TESTS=...,"
+	@echo "                UPSTREAM_NO_IRQCHIP=1: diagnostic, without KVM_CREATE_IRQCHIP)"

@@ -60,6 +60,8 @@ struct kvm {
 	refcount_t users;		/* VM fd and every vCPU fd */
 
 	struct mutex lock;		/* vCPU creation */
+	/* vCPU ids below this (KVM_CAP_MAX_VCPU_ID); 0: not fixed yet */
+	u32 max_vcpu_ids;
 	struct xarray vcpus;		/* index -> struct kvm_vcpu */
 	atomic_t nr_vcpus;
 
@@ -116,6 +118,8 @@ static inline unsigned long kvm_gfn_to_hva(struct kvm_memory_slot *slot,
 
 /* Guest physical memory from the vCPU thread; 0 or -EFAULT. */
 int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len);
+/* KVM_ENABLE_CAP(KVM_CAP_MAX_VCPU_ID) on a VM. */
+int kvm_set_max_vcpu_id(struct kvm *kvm, u64 max);
 int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data,
 		    unsigned long len);
 

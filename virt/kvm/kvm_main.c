@@ -365,6 +365,28 @@ static struct kvm_vcpu *kvm_vcpu_new(struct kvm *kvm, u32 id)
 	return vcpu;
 }
 
+/*
+ * KVM_CAP_MAX_VCPU_ID (api.rst 7.x): a VM may lower the vCPU id limit once,
+ * before its first vCPU fixes it at the default; setting the same value
+ * again is fine, as in KVM.
+ */
+int kvm_set_max_vcpu_id(struct kvm *kvm, u64 max)
+{
+	int r = -EINVAL;
+
+	if (max > KVM_MAX_VCPU_IDS)
+		return -EINVAL;
+	mutex_lock(&kvm->lock);
+	if (kvm->max_vcpu_ids == max) {
+		r = 0;
+	} else if (!kvm->max_vcpu_ids) {
+		kvm->max_vcpu_ids = max;
+		r = 0;
+	}
+	mutex_unlock(&kvm->lock);
+	return r;
+}
+
 static int kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long id)
 {
 	struct kvm_vcpu *vcpu;
@@ -378,6 +400,12 @@ static int kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long id)
 		return -ENOMEM;
 
 	mutex_lock(&kvm->lock);
+	if (!kvm->max_vcpu_ids)
+		kvm->max_vcpu_ids = KVM_MAX_VCPU_IDS;
+	if (id >= kvm->max_vcpu_ids) {
+		r = -EINVAL;
+		goto err;
+	}
 	idx = atomic_read(&kvm->nr_vcpus);
 	if (idx >= KVM_MAX_VCPUS) {
 		r = -EINVAL;

@@ -62,8 +62,7 @@
  * CPUID.(7,0):EBX.  Left out: SGX, HLE/RTM (no TSX control), MPX (its
  * state components are not offered), Intel PT.  AVX2 and AVX-512: below.
  */
-#define LEAF7_EBX	(F(FSGSBASE) | F(TSC_ADJUST) | F(BMI1) |	\
-			 F(FDP_EXCPTN_ONLY) |				\
+#define LEAF7_EBX	(F(FSGSBASE) | F(BMI1) | F(FDP_EXCPTN_ONLY) |	\
 			 F(SMEP) | F(BMI2) | F(ERMS) | F(INVPCID) |	\
 			 F(ZERO_FCS_FDS) | F(RDSEED) | F(ADX) | F(SMAP) | \
 			 F(CLFLUSHOPT) | F(CLWB) | F(SHA_NI))
@@ -298,6 +297,8 @@ static void cpuid_filter(struct kvm_cpuid_entry2 *e)
 			e->eax = min(e->eax, 2U);
 			e->ebx &= LEAF7_EBX |
 				  cpuid_xsave_mask(0, YMM_LEAF7_EBX, ZMM_LEAF7_EBX);
+			/* Emulated in software whatever the host has (msr.c). */
+			e->ebx |= F(TSC_ADJUST);
 			/*
 			 * Five-level guest paging works under nested paging
 			 * whatever the host uses, but KVM_SET_SREGS accepts
@@ -1006,6 +1007,27 @@ bool kvm_guest_cpuid_has(struct kvm_vcpu *vcpu, unsigned int feature)
 	regs[2] = e->ecx;
 	regs[3] = e->edx;
 	return regs[reg] & BIT(feature & 31);
+}
+
+/*
+ * The guest's MAXPHYADDR, as KVM's cpuid_query_maxphyaddr(): from
+ * CPUID.80000008h:EAX[7:0] when the table reaches that leaf, else 36 (the
+ * architectural default, SDM vol. 3A 4.1.4); the host's until a VMM sets a
+ * table.
+ */
+int kvm_guest_maxphyaddr(struct kvm_vcpu *vcpu)
+{
+	struct kvm_cpuid_entry2 *entries = vcpu->arch.cpuid_entries;
+	int nent = vcpu->arch.cpuid_nent;
+	struct kvm_cpuid_entry2 *e;
+
+	if (!entries)
+		return boot_cpu_data.x86_phys_bits;
+	e = cpuid_find_first(entries, nent, 0x80000000);
+	if (!e || e->eax < 0x80000008)
+		return 36;
+	e = cpuid_find_first(entries, nent, 0x80000008);
+	return e ? e->eax & 0xff : 36;
 }
 
 /*

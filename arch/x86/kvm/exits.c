@@ -15,6 +15,7 @@
 
 #include <kestrel/kvm_host.h>
 #include "emulate.h"
+#include "kvmclock.h"
 #include "mmu/guest_walk.h"
 #include "x86.h"
 
@@ -229,6 +230,28 @@ int kvm_soft_int_insn_len(struct kvm_vcpu *vcpu, u8 vector)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * #UD from the guest.  The one instruction completed here is the other
+ * vendor's hypercall (VMCALL 0F 01 C1 on AMD, VMMCALL 0F 01 D9 on Intel),
+ * as KVM does, so guests built for either vendor (the upstream selftests'
+ * among them) keep their hypercalls.  KVM also rewrites the instruction
+ * in guest memory (its FIX_HYPERCALL_INSN quirk); Kestrel does not patch
+ * guest code.
+ */
+int kvm_emulate_ud(struct kvm_vcpu *vcpu)
+{
+	struct x86_insn insn;
+	u8 buf[15];
+
+	kvm_decode_guest_insn(vcpu, buf, &insn);
+	if (insn.len && insn.opcode_len == 2 && insn.opcode[0] == 0x0f &&
+	    insn.opcode[1] == 0x01 &&
+	    (insn.modrm == 0xc1 || insn.modrm == 0xd9))
+		return kvm_emulate_hypercall(vcpu);
+	kvm_queue_exception(vcpu, X86_TRAP_UD);
+	return 1;
 }
 
 /*

@@ -437,16 +437,21 @@ static int msr_get_apic_base(struct kvm_vcpu *vcpu, u32 index, u64 *data,
 	return 0;
 }
 
-static int msr_set_apic_base(struct kvm_vcpu *vcpu, u32 index, u64 data,
-			     bool host)
+bool kvm_msr_apic_base_valid(struct kvm_vcpu *vcpu, u64 data)
 {
 	u64 reserved = guest_reserved_pa_bits(vcpu) | 0x2ff;
 
 	if (!guest_cpuid_bit(vcpu, 1, 0, KVM_CPUID_ECX, 21))
 		reserved |= X2APIC_ENABLE;
 	if (data & reserved)
-		return 1;
-	if ((data & X2APIC_ENABLE) && !(data & MSR_IA32_APICBASE_ENABLE))
+		return false;
+	return !((data & X2APIC_ENABLE) && !(data & MSR_IA32_APICBASE_ENABLE));
+}
+
+static int msr_set_apic_base(struct kvm_vcpu *vcpu, u32 index, u64 data,
+			     bool host)
+{
+	if (!kvm_msr_apic_base_valid(vcpu, data))
 		return 1;
 	vcpu->arch.apic_base = data;
 	return 0;
@@ -821,6 +826,45 @@ bool kvm_msr_cpuid_faulting(struct kvm_vcpu *vcpu)
 	       MSR_MISC_FEATURES_ENABLES_CPUID_FAULT;
 }
 
+/*
+ * IA32_TSC_DEADLINE: there is no in-kernel LAPIC timer to arm yet, so the
+ * value is only kept (and migrated); TSC-deadline mode is not offered in
+ * CPUID, so a guest has no reason to use it.
+ */
+static int msr_get_tsc_deadline(struct kvm_vcpu *vcpu, u32 index, u64 *data,
+				bool host)
+{
+	*data = vcpu->arch.msrs->tsc_deadline;
+	return 0;
+}
+
+static int msr_set_tsc_deadline(struct kvm_vcpu *vcpu, u32 index, u64 data,
+				bool host)
+{
+	vcpu->arch.msrs->tsc_deadline = data;
+	return 0;
+}
+
+/*
+ * IA32_PERF_CAPABILITIES: with no PMU there is no capability; KVM 6.1 lets
+ * userspace write only supported bits (none), and the guest read it only
+ * with CPUID PDCM (1:ECX[15]), which Kestrel does not offer.
+ */
+static int msr_get_perf_caps(struct kvm_vcpu *vcpu, u32 index, u64 *data,
+			     bool host)
+{
+	if (!host && !guest_cpuid_bit(vcpu, 1, 0, KVM_CPUID_ECX, 15))
+		return 1;
+	*data = 0;
+	return 0;
+}
+
+static int msr_set_perf_caps(struct kvm_vcpu *vcpu, u32 index, u64 data,
+			     bool host)
+{
+	return !host || data;
+}
+
 struct kvm_msr_handler {
 	u32 first, last;		/* last 0: just first */
 	int (*get)(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host);
@@ -864,6 +908,8 @@ static const struct kvm_msr_handler kvm_msr_handlers[] = {
 	MSR_ONE(MSR_IA32_XSS, xss, msr_set_xss),
 	MSR_ONE(MSR_IA32_PRED_CMD, pred_cmd, msr_set_pred_cmd),
 	MSR_ONE(MSR_IA32_POWER_CTL, power_ctl, msr_set_power_ctl),
+	MSR_ONE(MSR_IA32_TSC_DEADLINE, tsc_deadline, msr_set_tsc_deadline),
+	MSR_ONE(MSR_IA32_PERF_CAPABILITIES, perf_caps, msr_set_perf_caps),
 	MSR_ONE(MSR_PLATFORM_INFO, platform_info, msr_set_platform_info),
 	MSR_ONE(MSR_MISC_FEATURES_ENABLES, misc_features,
 		msr_set_misc_features),
@@ -885,13 +931,14 @@ static const u32 kvm_msrs_to_save[] = {
 	MSR_IA32_TSC_ADJUST, MSR_IA32_MISC_ENABLE, MSR_IA32_MCG_STATUS,
 	MSR_IA32_MCG_CTL, MSR_IA32_UCODE_REV, MSR_K7_HWCR,
 	MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES, MSR_IA32_POWER_CTL,
+	MSR_IA32_TSC_DEADLINE,
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
 	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 };
 
 /* KVM_GET_MSR_FEATURE_INDEX_LIST: those of KVM 6.1's on AMD we have. */
 static const u32 kvm_feature_msrs[] = {
-	MSR_AMD64_DE_CFG, MSR_IA32_UCODE_REV,
+	MSR_AMD64_DE_CFG, MSR_IA32_UCODE_REV, MSR_IA32_PERF_CAPABILITIES,
 };
 
 static const struct kvm_msr_handler *msr_handler(u32 index)
@@ -1143,6 +1190,8 @@ static int do_get_feature_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_UCODE_REV:
 		rdmsrl_safe(index, data);
 		return 0;
+	case MSR_IA32_PERF_CAPABILITIES:	/* no PMU: no capability */
+		return 0;
 	default:
 		return 1;
 	}
@@ -1331,6 +1380,8 @@ static long kvm_vm_enable_cap(struct kvm *kvm, void __user *argp)
 		WRITE_ONCE(kvm->arch.msrs->guest_can_read_platform_info,
 			   !!cap.args[0]);
 		return 0;
+	case KVM_CAP_MAX_VCPU_ID:	/* the VM's one KVM_ENABLE_CAP path */
+		return kvm_set_max_vcpu_id(kvm, cap.args[0]);
 	default:
 		return -EINVAL;
 	}

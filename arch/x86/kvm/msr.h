@@ -41,6 +41,7 @@ struct kvm_vcpu_msrs {
 	u64 mce_banks[4 * KVM_MSR_MCE_BANKS];	/* CTL, STATUS, ADDR, MISC */
 	u64 mci_ctl2[KVM_MSR_MCE_BANKS];
 	u64 power_ctl;
+	u64 tsc_deadline;
 	u64 platform_info;
 	u64 misc_features_enables;
 };
@@ -100,6 +101,8 @@ long kvm_vm_ioctl_msr(struct kvm *kvm, unsigned int ioctl, void __user *argp);
 void kvm_vcpu_msr_postcreate(struct kvm_vcpu *vcpu);
 /* Before entry, IRQs off: the guest's user-return MSRs (TSC_AUX). */
 void kvm_msr_load_guest_uret(struct kvm_vcpu *vcpu);
+/* IA32_APIC_BASE may take @data (also checked by KVM_SET_SREGS). */
+bool kvm_msr_apic_base_valid(struct kvm_vcpu *vcpu, u64 data);
 /* CPUID faulting is on (MSR_MISC_FEATURES_ENABLES): CPUID at CPL > 0 #GPs. */
 bool kvm_msr_cpuid_faulting(struct kvm_vcpu *vcpu);
 /* The guest's RDMSR (write false) / WRMSR exit. */

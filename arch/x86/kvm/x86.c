@@ -897,6 +897,8 @@ static bool kvm_is_valid_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *s)
 {
 	if (s->cr0 >> 32 || !kvm_is_valid_cr4(vcpu, s->cr4) || s->cr8 >> 4)
 		return false;
+	if (!kvm_msr_apic_base_valid(vcpu, s->apic_base))
+		return false;
 	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
 		return false;
 	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
@@ -905,7 +907,7 @@ static bool kvm_is_valid_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *s)
 		/* Long mode: PAE paging with LMA set, CR3 within MAXPHYADDR. */
 		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
 			return false;
-		if (s->cr3 >> boot_cpu_data.x86_phys_bits)
+		if (s->cr3 >> kvm_guest_maxphyaddr(vcpu))
 			return false;
 	} else if ((s->efer & EFER_LMA) || s->cs.l) {
 		return false;

@@ -149,6 +149,7 @@ int kvm_internal_error(struct kvm_vcpu *vcpu, u32 suberror, u64 data0,
 int kvm_guest_insn_len(struct kvm_vcpu *vcpu);
 int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu);
 int kvm_emulate_mov_to_cr4(struct kvm_vcpu *vcpu);
+int kvm_emulate_ud(struct kvm_vcpu *vcpu);
 int kvm_emulate_xsetbv(struct kvm_vcpu *vcpu);
 int kvm_debug_exit(struct kvm_vcpu *vcpu, u32 exception, unsigned long dr6,
 		   unsigned long dr7);

@@ -298,6 +298,7 @@ static void svm_init_control(struct vcpu_svm *svm)
 		INTERCEPT_DR2_WRITE, INTERCEPT_DR3_WRITE,
 		INTERCEPT_DR5_WRITE, INTERCEPT_DR7_WRITE,
 		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_DB,
+		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_UD,
 		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_AC,
 		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_MC,
 		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
@@ -743,6 +744,12 @@ static int svm_exit_ud(struct vcpu_svm *svm)
 	return 1;
 }
 
+/* A #UD the guest raised itself (intercepted for VMCALL, see exits.c). */
+static int svm_exit_ud_exception(struct vcpu_svm *svm)
+{
+	return kvm_emulate_ud(&svm->vcpu);
+}
+
 static int svm_exit_gp(struct vcpu_svm *svm)
 {
 	kvm_queue_exception_e(&svm->vcpu, X86_TRAP_GP, 0);
@@ -923,6 +930,7 @@ static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
 	[SVM_EXIT_WRITE_DR7]				= svm_exit_dr,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB]		= svm_exit_db,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_BP]		= svm_exit_bp,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_UD]		= svm_exit_ud_exception,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC]		= svm_exit_ac,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_MC]		= svm_exit_mc,
 	[SVM_EXIT_INTR]					= svm_exit_ignore,

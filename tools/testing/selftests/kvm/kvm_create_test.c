@@ -105,4 +105,39 @@ TEST(kvm_run_argument)
 	vm_free(vm);
 }
 
+/*
+ * KVM_CAP_MAX_VCPU_ID: a VM lowers its vCPU id limit once, before its
+ * first vCPU; the limit then holds for KVM_CREATE_VCPU.
+ */
+TEST(max_vcpu_id_cap)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_MAX_VCPU_ID };
+	struct kvm_vm *vm;
+	int max;
+
+	TEST_REQUIRE_KVM();
+	max = kvm_check_cap(KVM_CAP_MAX_VCPU_ID);
+	ASSERT_LT(0, max);
+	vm = vm_create();
+	cap.args[0] = max + 1;
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(EINVAL, errno);
+	cap.args[0] = 2;
+	EXPECT_EQ(0, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(0, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	cap.args[0] = 3;
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_CREATE_VCPU, 2));
+	EXPECT_EQ(EINVAL, errno);
+	vm_vcpu_add(vm, 1);
+	vm_free(vm);
+
+	/* The first vCPU fixes the default. */
+	vm = vm_create();
+	vm_vcpu_add(vm, 0);
+	cap.args[0] = 2;
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	vm_free(vm);
+}
+
 TEST_HARNESS_MAIN

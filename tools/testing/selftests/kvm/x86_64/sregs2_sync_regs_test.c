@@ -103,6 +103,36 @@ TEST(sregs2_pae_pdptes)
 }
 
 /*
+ * KVM_SET_SREGS checks APIC_BASE as a host write of the MSR: reserved bits,
+ * x2APIC without CPUID x2APIC, EXTD without EN (SDM vol. 3A, 10.12.5).
+ */
+TEST(sregs_apic_base_checked)
+{
+	static const u64 bad[] = { 0x400, 0xfee00c00, 0xfee00901, 1ULL << 52 };
+	struct kvm_sregs s;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 good;
+	unsigned int i;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64, 0, &vcpu);
+	vcpu_sregs_get(vcpu, &s);
+	good = s.apic_base;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		s.apic_base = bad[i];
+		EXPECT_EQ(-EINVAL, __vcpu_sregs_set(vcpu, &s))
+			TH_LOG("APIC_BASE %#llx", bad[i]);
+	}
+	s.apic_base = 0xfee00800;	/* enabled, not the BSP */
+	EXPECT_EQ(0, __vcpu_sregs_set(vcpu, &s));
+	vcpu_sregs_get(vcpu, &s);
+	EXPECT_EQ(0xfee00800ULL, s.apic_base);
+	EXPECT_NE(0ULL, good);
+	vm_free(vm);
+}
+
+/*
  * interrupt_bitmap: an interrupt given with KVM_INTERRUPT shows there, and
  * a bit set with KVM_SET_SREGS becomes the interrupt being delivered.
  */

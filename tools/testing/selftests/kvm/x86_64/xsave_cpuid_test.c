@@ -370,4 +370,37 @@ TEST(guest_avx_state_in_xsave)
 	free(c);
 }
 
+/*
+ * KVM_SET_SREGS checks a long-mode CR3 against the guest's MAXPHYADDR
+ * (CPUID.80000008h:EAX[7:0]), not the host's.
+ */
+TEST(cr3_within_guest_maxphyaddr)
+{
+	struct cpuid2 *c;
+	struct kvm_cpuid_entry2 *e;
+	struct kvm_sregs sregs;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+	c = supported_cpuid();
+	e = find(c, 0x80000008, 0);
+	ASSERT_TRUE(!!e);
+	if ((e->eax & 0xff) <= 36) {
+		free(c);
+		SKIP(return, "host MAXPHYADDR is 36 bits or less");
+	}
+	e->eax = (e->eax & ~0xffU) | 36;
+	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64, 0, &vcpu);
+	ASSERT_EQ(0, set_cpuid(vcpu, c));
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.cr3 = 1ULL << 36;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_SREGS, &sregs));
+	EXPECT_EQ(EINVAL, errno);
+	sregs.cr3 = (1ULL << 36) - 4096;
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_SREGS, &sregs));
+	vm_free(vm);
+	free(c);
+}
+
 TEST_HARNESS_MAIN
