@@ -27,7 +27,8 @@
  *   or KVM_CAP_X2APIC_API changed), which keeps LVR and the LVTs consistent.
  *
  * - IA32_APIC_BASE: lapic_set_base() checks and applies (error -> #GP for a
- *   guest WRMSR, -EINVAL for KVM_SET_MSRS).  The xAPIC MMIO page exists at
+ *   guest WRMSR, -EINVAL for KVM_SET_MSRS and KVM_SET_SREGS, which are
+ *   host-initiated).  The xAPIC MMIO page exists at
  *   lapic_mmio_base() only while lapic_mode() == LAPIC_MODE_XAPIC; the
  *   x2APIC MSRs 0x800-0x8ff only in LAPIC_MODE_X2APIC (lapic_msr_read()
  *   and lapic_msr_write() check it themselves).
@@ -48,8 +49,8 @@
  *
  * - Injection: after any call here (and after lapic_accept_irq() from
  *   another thread, which must kick this vCPU when it returns
- *   LAPIC_ACCEPTED), before entering the guest:
- *   lapic_timer_inject() if lapic_timer_pending(), then
+ *   LAPIC_ACCEPTED), before entering the guest: lapic_timer_inject()
+ *   (nothing unless an expiry is pending; a masked one is dropped), then
  *   lapic_pending_vector() >= 0 means "interrupt window wanted"; once the
  *   guest can take it, lapic_ack() moves it IRR -> ISR and returns the
  *   vector to inject.  NMI/SMI/INIT/SIPI/ExtINT results of
