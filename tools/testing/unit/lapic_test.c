@@ -1455,6 +1455,89 @@ TEST(set_state_timer_restore)
 	EXPECT_EQ(NOW0 + 77, s.timer.expire_ns);
 }
 
+/* KVM_GET_LAPIC on one vCPU, KVM_SET_LAPIC on a fresh one: same state. */
+/* A register write through MMIO or MSR, whichever the mode has. */
+static void w(struct lapic *s, u32 off, u32 val)
+{
+	if (lapic_mode(s) == LAPIC_MODE_X2APIC)
+		msr_wr(s, LAPIC_X2APIC_MSR(off), val, NULL);
+	else
+		wr(s, off, val);
+}
+
+static void round_trip(struct __test_metadata *_metadata, bool x2,
+		       bool x2apic_format)
+{
+	struct lapic a, b;
+	struct lapic_now n = at(NOW0 + 300);
+	struct lapic_fx fx;
+	u32 pa[LAPIC_REG_SIZE / 4], pb[LAPIC_REG_SIZE / 4];
+
+	setup_on(&a, 0x21);
+	setup(&b, 0x21);
+	if (x2) {
+		to_x2apic(&a);
+		to_x2apic(&b);
+	} else {
+		wr(&a, LAPIC_DFR, 0x0fffffff);
+		wr(&a, LAPIC_LDR, 0x12000000);
+	}
+	w(&a, LAPIC_TPR, 0x20);
+	w(&a, LAPIC_LVT_TIMER, 0x20040);
+	w(&a, LAPIC_LVT_LINT0, 0x700);
+	w(&a, LAPIC_TDCR, 0x1);
+	w(&a, LAPIC_TMICT, 1000);
+	fixed(&a, 0x51, true);
+	fixed(&a, 0x61, false);
+	ASSERT_EQ(0x61, lapic_ack(&a));
+	ASSERT_EQ(0, lapic_get_state(&a, pa, &n, x2apic_format));
+	ASSERT_EQ(0, lapic_set_state(&b, pa, &n, x2apic_format, &fx));
+	ASSERT_EQ(0, lapic_get_state(&b, pb, &n, x2apic_format));
+	EXPECT_EQ(0, memcmp(pa, pb, sizeof(pa)));
+	EXPECT_EQ(0, memcmp(a.regs, b.regs, sizeof(a.regs)));
+	EXPECT_EQ(a.timer.expire_ns, b.timer.expire_ns);
+	EXPECT_EQ(a.timer.period_ns, b.timer.period_ns);
+	EXPECT_EQ(LAPIC_TIMER_PERIODIC, b.timer.mode);
+	EXPECT_EQ(4, b.timer.divide);
+	EXPECT_EQ(0x60U, lapic_ppr(&b));
+	EXPECT_EQ(-1, lapic_pending_vector(&b));
+	EXPECT_TRUE(irr(&b, 0x51));
+	EXPECT_TRUE(tmr(&b, 0x51));
+	EXPECT_TRUE(isr(&b, 0x61));
+}
+
+TEST(state_round_trip_xapic)
+{
+	round_trip(_metadata, false, false);
+}
+
+TEST(state_round_trip_x2apic)
+{
+	round_trip(_metadata, true, false);
+	round_trip(_metadata, true, true);
+}
+
+/* As KVM 6.1: without KVM_CAP_X2APIC_API only 8 bits of x2APIC ID survive. */
+TEST(state_x2apic_large_id_needs_x2apic_api)
+{
+	struct lapic s;
+	struct lapic_now n = at(NOW0);
+	struct lapic_fx fx;
+	u32 page[LAPIC_REG_SIZE / 4];
+
+	setup_on(&s, 0x1234);
+	to_x2apic(&s);
+	ASSERT_EQ(0, lapic_get_state(&s, page, &n, false));
+	EXPECT_EQ(0x34000000U, page[LAPIC_ID / 4]);
+	ASSERT_EQ(0, lapic_set_state(&s, page, &n, false, &fx));
+	EXPECT_EQ(0x34U, lapic_x2apic_id(&s));
+	ASSERT_EQ(0, lapic_get_state(&s, page, &n, true));
+	page[LAPIC_ID / 4] = 0x1234;
+	ASSERT_EQ(0, lapic_set_state(&s, page, &n, true, &fx));
+	EXPECT_EQ(0x1234U, lapic_x2apic_id(&s));
+	EXPECT_EQ(0x01230010U, R(&s, LAPIC_LDR));
+}
+
 /*
  * Any page from userspace, then any operation: nothing may read or write
  * outside struct lapic (ASan) or hit undefined behaviour (UBSan).
