@@ -24,7 +24,11 @@
  * - Creation: lapic_init() once with the configuration, then
  *   lapic_reset(false) at vCPU RESET and lapic_reset(true) at INIT.
  *   Change struct lapic_cfg only through lapic_set_cfg() (CPUID, MCG_CAP
- *   or KVM_CAP_X2APIC_API changed), which keeps LVR and the LVTs consistent.
+ *   or irqchip mode changed), which keeps LVR and the LVTs consistent.
+ *   KVM_CAP_X2APIC_API's two flags are VM-wide and passed per call:
+ *   KVM_X2APIC_API_USE_32BIT_IDS is @x2apic_format of lapic_get_state()
+ *   and lapic_set_state(); KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK clear
+ *   is @x2apic_broadcast_quirk of lapic_match_dest().
  *
  * - IA32_APIC_BASE: lapic_set_base() checks and applies (error -> #GP for a
  *   guest WRMSR, -EINVAL for KVM_SET_MSRS and KVM_SET_SREGS, which are
@@ -62,8 +66,13 @@
  *   (absolute, the clock of lapic_now.ns), otherwise cancelled.  Whenever
  *   timer.seq differs from the value it last saw, the glue reprograms the
  *   hrtimer.  When the hrtimer fires, the glue calls lapic_timer_expired()
- *   (which only records the expiry and sets up the next period) and kicks
- *   the vCPU, which later calls lapic_timer_inject().
+ *   (which only records the expiry and sets up the next period; cheap
+ *   enough for the hrtimer callback under an irq-safe lock) and kicks the
+ *   vCPU, which later calls lapic_timer_inject().  lapic_timer_expired()
+ *   returns false if the expiry is not due yet at @now (stale or early
+ *   hrtimer): then just reprogram from timer.seq/expire_ns.  For
+ *   TSC-deadline mode the glue passes the guest TSC and its rate in
+ *   struct lapic_now; the model converts the deadline to expire_ns.
  *
  * - CR8: lapic_set_cr8()/lapic_get_cr8() (CR8 = TPR[7:4]).
  *
