@@ -11,6 +11,23 @@
 #include "kselftest_harness.h"
 #include "i8254.h"
 
+/* Deterministic pseudo-random bytes (64-bit LCG, Knuth's MMIX constants). */
+static u64 rng_state = 0x2545f4914f6cdd1dULL;
+
+static u32 rnd(void)
+{
+	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return rng_state >> 33;
+}
+
+static void rnd_fill(void *p, size_t n)
+{
+	u8 *b = p;
+
+	while (n--)
+		*b++ = rnd();
+}
+
 #define T0	1000000000LL	/* load time used by the tests */
 
 FIXTURE(pit) {
@@ -364,6 +381,46 @@ TEST_F(pit, state_round_trip_and_garbage)
 	kvm_pit_get_state(&self->pit, &st);
 	EXPECT_EQ(0U, st.reserved[0]);
 	EXPECT_EQ(0U, st.reserved[8]);
+}
+
+/* Any state from KVM_SET_PIT2, any time and any port input is safe. */
+TEST_F(pit, random_state_and_inputs_are_safe)
+{
+	static const u16 ports[] = { 0x40, 0x41, 0x42, 0x43, 0x61, 0x44 };
+	struct kvm_pit_state2 st;
+	struct kvm_pit_timer t;
+	unsigned int i;
+	s64 now;
+	u8 v;
+
+	for (i = 0; i < 200000; i++) {
+		now = ((s64)rnd() << 32 | rnd()) >> (rnd() % 64);
+		switch (rnd() % 5) {
+		case 0:
+			if (rnd() % 64)
+				break;
+			rnd_fill(&st, sizeof(st));
+			kvm_pit_set_state(&self->pit, st.channels, st.flags, now);
+			break;
+		case 1:
+			kvm_pit_ioport_write(&self->pit, ports[rnd() % 6], rnd(),
+					     now);
+			break;
+		case 2:
+			kvm_pit_ioport_read(&self->pit, ports[rnd() % 6], now, &v);
+			break;
+		case 3:
+			kvm_pit_timer(&self->pit, &t);
+			if (t.armed)
+				ASSERT_LT(0, t.period_ns);
+			break;
+		default:
+			kvm_pit_get_count(&self->pit, rnd() % 4, now);
+			kvm_pit_get_out(&self->pit, rnd() % 4, now);
+			break;
+		}
+		ASSERT_NE(0U, self->pit.state.channels[rnd() % 3].count);
+	}
 }
 
 TEST_HARNESS_MAIN

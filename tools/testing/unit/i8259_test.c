@@ -90,6 +90,23 @@ FIXTURE_TEARDOWN(pic)
 {
 }
 
+/* Deterministic pseudo-random bytes (64-bit LCG, Knuth's MMIX constants). */
+static u64 rng_state = 0x2545f4914f6cdd1dULL;
+
+static u32 rnd(void)
+{
+	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return rng_state >> 33;
+}
+
+static void rnd_fill(void *p, size_t n)
+{
+	u8 *b = p;
+
+	while (n--)
+		*b++ = rnd();
+}
+
 #define EOI	0x20	/* OCW2 non-specific EOI */
 
 TEST_F(pic, init_sequence)
@@ -454,6 +471,42 @@ TEST_F(pic, state_round_trip_and_garbage)
 	/* elcr_mask came from userspace too, as in KVM. */
 	out(&self->pic, 0x4d0, 0x07);
 	EXPECT_EQ(0x07, in(&self->pic, 0x4d0));
+}
+
+/* Any state from KVM_SET_IRQCHIP and any port input is safe. */
+TEST_F(pic, random_state_and_inputs_are_safe)
+{
+	static const u16 ports[] = { 0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1, 0x22 };
+	struct kvm_pic_state st;
+	unsigned int i;
+	u8 v;
+
+	for (i = 0; i < 200000; i++) {
+		switch (rnd() % 6) {
+		case 0:
+			if (rnd() % 64)
+				break;
+			rnd_fill(&st, sizeof(st));
+			kvm_pic_set_state(&self->pic, rnd() % 3, &st);
+			break;
+		case 1:
+			kvm_pic_ioport_write(&self->pic, ports[rnd() % 7], rnd());
+			break;
+		case 2:
+			kvm_pic_ioport_read(&self->pic, ports[rnd() % 7], &v);
+			break;
+		case 3:
+			kvm_pic_set_irq(&self->pic, rnd() % 18, rnd() % 66,
+					rnd() % 2);
+			break;
+		case 4:
+			kvm_pic_read_irq(&self->pic);
+			break;
+		default:
+			kvm_pic_take_wakeup(&self->pic);
+			break;
+		}
+	}
 }
 
 TEST_HARNESS_MAIN

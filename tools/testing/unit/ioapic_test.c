@@ -104,6 +104,23 @@ static u64 get_rte(struct kvm_ioapic *io, unsigned int pin)
 	return ((u64)rd(io, 0x11 + 2 * pin) << 32) | rd(io, 0x10 + 2 * pin);
 }
 
+/* Deterministic pseudo-random bytes (64-bit LCG, Knuth's MMIX constants). */
+static u64 rng_state = 0x2545f4914f6cdd1dULL;
+
+static u32 rnd(void)
+{
+	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return rng_state >> 33;
+}
+
+static void rnd_fill(void *p, size_t n)
+{
+	u8 *b = p;
+
+	while (n--)
+		*b++ = rnd();
+}
+
 #define LEVEL	IOAPIC_RTE_TRIG_LEVEL
 #define MASKED	IOAPIC_RTE_MASK
 #define RIRR	IOAPIC_RTE_REMOTE_IRR
@@ -446,6 +463,53 @@ TEST_F(ioapic, reset_keeps_entries_but_masks)
 	kvm_ioapic_reset(&self->io);
 	EXPECT_EQ(0U, kvm_ioapic_mmio_read(&self->io, IOAPIC_REG_SELECT));
 	EXPECT_EQ(0x0200000000000033ULL | MASKED, get_rte(&self->io, 3));
+}
+
+/*
+ * Any state from KVM_SET_IRQCHIP and any guest or userspace input keeps
+ * the model in bounds (ASan/UBSan watch) and irr within the 24 pins.
+ */
+TEST_F(ioapic, random_state_and_inputs_are_safe)
+{
+	struct kvm_ioapic_state st;
+	unsigned int i;
+
+	self->f.deliver_ret = 1;
+	for (i = 0; i < 200000; i++) {
+		switch (rnd() % 8) {
+		case 0:
+			if (rnd() % 64)
+				break;
+			rnd_fill(&st, sizeof(st));
+			kvm_ioapic_set_state(&self->io, &st);
+			break;
+		case 1:
+			kvm_ioapic_mmio_write(&self->io, rnd() % 0x120, rnd());
+			break;
+		case 2:
+			kvm_ioapic_mmio_read(&self->io, rnd());
+			break;
+		case 3:
+			kvm_ioapic_set_irq(&self->io, rnd() % 26, rnd() % 66,
+					   rnd() % 2);
+			break;
+		case 4:
+			kvm_ioapic_update_eoi(&self->io, rnd(), rnd() % 2,
+					      rnd() % 2);
+			break;
+		case 5:
+			kvm_ioapic_eoi_inject_work(&self->io);
+			break;
+		case 6:
+			self->f.deliver_ret = (int)(rnd() % 4) - 1;
+			break;
+		default:
+			kvm_ioapic_get_state(&self->io, &st);
+			ASSERT_EQ(0U, st.irr & ~0xffffffU);
+			break;
+		}
+		ASSERT_EQ(0U, self->io.state.irr & ~0xffffffU);
+	}
 }
 
 TEST_HARNESS_MAIN
