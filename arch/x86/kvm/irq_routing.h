@@ -131,6 +131,23 @@ int kvm_irq_routing_build(struct kvm_irq_routing_table *rt, size_t size,
 			  const struct kvm_irq_routing_entry *ue, u32 nr,
 			  const struct kvm_irq_routing_opts *opts);
 
+/*
+ * KVM_IRQ_LINE(_STATUS) raises a GSI on each of its entries (KVM's
+ * kvm_set_irq()): IRQCHIP PIC entries with kvm_pic_set_irq(pin), IOAPIC
+ * entries with kvm_ioapic_set_irq(pin), MSI entries by delivering the
+ * decoded message when level is 1 (level 0: -1, nothing sent; an entry
+ * kvm_msi_route_invalid() refuses: -EINVAL, ignored like -1).  The status
+ * reported is the results merged with this, starting from -1: negative
+ * results are ignored, the others added up (so 1 if the PIC took it and
+ * the IOAPIC pin was masked).
+ */
+static inline int kvm_irq_status_merge(int status, int r)
+{
+	if (r < 0)
+		return status;
+	return r + (status < 0 ? 0 : status);
+}
+
 /* The entries of a GSI (any u32): *e points to the first; returns how many. */
 unsigned int kvm_irq_map_gsi(const struct kvm_irq_routing_table *rt, u32 gsi,
 			     const struct kvm_kernel_irq_routing_entry **e);

@@ -371,4 +371,17 @@ TEST(msi_decode_outside_window)
 	EXPECT_EQ(0x30, irq.vector);
 }
 
+TEST(status_merge)
+{
+	/* As kvm_set_irq() adds up the results of a GSI's entries. */
+	EXPECT_EQ(-1, kvm_irq_status_merge(-1, -1));
+	EXPECT_EQ(-1, kvm_irq_status_merge(-1, -EINVAL));
+	EXPECT_EQ(0, kvm_irq_status_merge(-1, 0));
+	EXPECT_EQ(1, kvm_irq_status_merge(-1, 1));
+	EXPECT_EQ(1, kvm_irq_status_merge(1, -1));
+	EXPECT_EQ(1, kvm_irq_status_merge(0, 1));
+	EXPECT_EQ(2, kvm_irq_status_merge(1, 1));
+	EXPECT_EQ(0, kvm_irq_status_merge(0, 0));
+}
+
 TEST_HARNESS_MAIN
