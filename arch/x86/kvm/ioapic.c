@@ -22,9 +22,11 @@
  *   this to "EOI" IOAPICs without an EOI register).  Reserved bits are
  *   kept as written.
  * - Polarity (bit 13) is not applied: KVM_IRQ_LINE levels are logical.
- * - RTC (GSI 8) EOI tracking per vCPU, which KVM 6.1 uses to report
- *   coalesced RTC interrupts through KVM_IRQ_LINE_STATUS, is not modelled:
- *   GSI 8 reports like any edge pin.
+ * - The RTC pin (8) raised through KVM_IRQ_LINE_STATUS is tracked until
+ *   every vCPU it reached has EOIed it, and reports coalesced (0) until
+ *   then, so that userspace can make up for lost RTC ticks.  The number
+ *   owed is the number of vCPUs the glue recorded in the map, which is
+ *   what KVM's delivery returns when the glue does as KVM does.
  */
 #include <kestrel/pure.h>
 
@@ -48,6 +50,69 @@ static bool rte_level(u64 e)
 	return e & IOAPIC_RTE_TRIG_LEVEL;
 }
 
+static bool dest_map_test(const struct kvm_ioapic_dest_map *map, u32 id)
+{
+	return map->map[id / 64] & BIT_ULL(id % 64);
+}
+
+void kvm_ioapic_dest_map_add(struct kvm_ioapic_dest_map *map, u32 vcpu_id,
+			     u8 vector)
+{
+	if (vcpu_id >= IOAPIC_MAX_VCPU_IDS)
+		return;
+	map->map[vcpu_id / 64] |= BIT_ULL(vcpu_id % 64);
+	map->vectors[vcpu_id] = vector;
+}
+
+static int dest_map_count(const struct kvm_ioapic_dest_map *map)
+{
+	int i, n = 0;
+
+	for (i = 0; i < IOAPIC_MAX_VCPU_IDS / 64; i++) {
+		u64 w = map->map[i];
+
+		for (; w; w &= w - 1)
+			n++;
+	}
+	return n;
+}
+
+static void rtc_tracking_reset(struct kvm_ioapic *ioapic)
+{
+	ioapic->rtc_pending_eoi = 0;
+	memset(ioapic->rtc_dest_map.map, 0, sizeof(ioapic->rtc_dest_map.map));
+}
+
+/* vcpu_id EOIed vector: if that was its RTC interrupt, it owes no more. */
+static void rtc_irq_eoi(struct kvm_ioapic *ioapic, u32 vcpu_id, u8 vector)
+{
+	struct kvm_ioapic_dest_map *map = &ioapic->rtc_dest_map;
+
+	if (vcpu_id >= IOAPIC_MAX_VCPU_IDS || !dest_map_test(map, vcpu_id) ||
+	    map->vectors[vcpu_id] != vector)
+		return;
+	map->map[vcpu_id / 64] &= ~BIT_ULL(vcpu_id % 64);
+	ioapic->rtc_pending_eoi--;
+}
+
+void kvm_ioapic_rtc_restore(struct kvm_ioapic *ioapic, u32 vcpu_id,
+			    bool pending)
+{
+	struct kvm_ioapic_dest_map *map = &ioapic->rtc_dest_map;
+
+	if (vcpu_id >= IOAPIC_MAX_VCPU_IDS ||
+	    pending == dest_map_test(map, vcpu_id))
+		return;
+	if (pending) {
+		kvm_ioapic_dest_map_add(map, vcpu_id,
+					RTE_VECTOR(*rte(ioapic, IOAPIC_RTC_PIN)));
+		ioapic->rtc_pending_eoi++;
+	} else {
+		map->map[vcpu_id / 64] &= ~BIT_ULL(vcpu_id % 64);
+		ioapic->rtc_pending_eoi--;
+	}
+}
+
 void kvm_ioapic_reset(struct kvm_ioapic *ioapic)
 {
 	unsigned int pin;
@@ -61,6 +126,7 @@ void kvm_ioapic_reset(struct kvm_ioapic *ioapic)
 	ioapic->state.id = 0;
 	ioapic->state.irr = 0;
 	ioapic->irr_delivered = 0;
+	rtc_tracking_reset(ioapic);
 }
 
 void kvm_ioapic_init(struct kvm_ioapic *ioapic,
@@ -73,8 +139,10 @@ void kvm_ioapic_init(struct kvm_ioapic *ioapic,
 }
 
 /* Sends the pin's interrupt, unless masked or a level pin awaiting EOI. */
-static int ioapic_service(struct kvm_ioapic *ioapic, unsigned int pin)
+static int ioapic_service(struct kvm_ioapic *ioapic, unsigned int pin,
+			  bool line_status)
 {
+	bool rtc = pin == IOAPIC_RTC_PIN && line_status;
 	u64 e = *rte(ioapic, pin);
 	struct kvm_apic_irq irq = {
 		.dest_id = RTE_DEST_ID(e),
@@ -92,7 +160,15 @@ static int ioapic_service(struct kvm_ioapic *ioapic, unsigned int pin)
 
 	if (!irq.level_trig)
 		ioapic->irr_delivered |= BIT(pin);
-	ret = ioapic->ops->deliver(ioapic->opaque, pin, &irq);
+	if (rtc) {
+		/* Nothing owed (the caller checked): the map is empty. */
+		rtc_tracking_reset(ioapic);
+		ret = ioapic->ops->deliver(ioapic->opaque, pin, &irq,
+					   &ioapic->rtc_dest_map);
+		ioapic->rtc_pending_eoi = dest_map_count(&ioapic->rtc_dest_map);
+	} else {
+		ret = ioapic->ops->deliver(ioapic->opaque, pin, &irq, NULL);
+	}
 	/*
 	 * As KVM: remote IRR is set even when no LAPIC took it (-1), so an
 	 * unroutable level interrupt is not re-sent until the guest fixes
@@ -105,7 +181,7 @@ static int ioapic_service(struct kvm_ioapic *ioapic, unsigned int pin)
 
 /* The OR of all sources went to line (0 or 1). */
 static int ioapic_set_line(struct kvm_ioapic *ioapic, unsigned int pin,
-			   bool line)
+			   bool line, bool line_status)
 {
 	u32 mask = BIT(pin), old_irr = ioapic->state.irr;
 
@@ -113,6 +189,9 @@ static int ioapic_set_line(struct kvm_ioapic *ioapic, unsigned int pin,
 		ioapic->state.irr &= ~mask;
 		return 1;
 	}
+	/* An RTC tick not yet EOIed everywhere: userspace will make it up. */
+	if (pin == IOAPIC_RTC_PIN && line_status && ioapic->rtc_pending_eoi > 0)
+		return 0;
 	ioapic->state.irr |= mask;
 	if (!rte_level(*rte(ioapic, pin))) {
 		ioapic->irr_delivered &= ~mask;
@@ -120,11 +199,11 @@ static int ioapic_set_line(struct kvm_ioapic *ioapic, unsigned int pin,
 		if (old_irr == ioapic->state.irr)
 			return 0;
 	}
-	return ioapic_service(ioapic, pin);
+	return ioapic_service(ioapic, pin, line_status);
 }
 
 int kvm_ioapic_set_irq(struct kvm_ioapic *ioapic, u32 pin, u32 source_id,
-		       int level)
+		       int level, bool line_status)
 {
 	u64 *states;
 
@@ -135,7 +214,7 @@ int kvm_ioapic_set_irq(struct kvm_ioapic *ioapic, u32 pin, u32 source_id,
 		*states |= BIT_ULL(source_id);
 	else
 		*states &= ~BIT_ULL(source_id);
-	return ioapic_set_line(ioapic, pin, *states != 0);
+	return ioapic_set_line(ioapic, pin, *states != 0, line_status);
 }
 
 void kvm_ioapic_clear_all(struct kvm_ioapic *ioapic, u32 source_id)
@@ -195,7 +274,7 @@ static void ioapic_write_rte(struct kvm_ioapic *ioapic, unsigned int pin,
 					  e & IOAPIC_RTE_MASK);
 	/* A level line held high while masked is delivered on unmask. */
 	if (rte_level(e) && (ioapic->state.irr & BIT(pin)))
-		ioapic_service(ioapic, pin);
+		ioapic_service(ioapic, pin, false);
 }
 
 static void ioapic_write_indirect(struct kvm_ioapic *ioapic, u32 val)
@@ -258,16 +337,17 @@ static bool ioapic_eoi_pin(struct kvm_ioapic *ioapic, unsigned int pin,
 		ioapic->irq_eoi[pin] = 0;
 		return true;
 	}
-	ioapic_service(ioapic, pin);
+	ioapic_service(ioapic, pin, false);
 	return false;
 }
 
-bool kvm_ioapic_update_eoi(struct kvm_ioapic *ioapic, u8 vector,
+bool kvm_ioapic_update_eoi(struct kvm_ioapic *ioapic, u32 vcpu_id, u8 vector,
 			   bool level_trig, bool directed_eoi)
 {
 	bool storm = false;
 	unsigned int pin;
 
+	rtc_irq_eoi(ioapic, vcpu_id, vector);
 	for (pin = 0; pin < IOAPIC_NUM_PINS; pin++)
 		if (RTE_VECTOR(*rte(ioapic, pin)) == vector)
 			storm |= ioapic_eoi_pin(ioapic, pin, level_trig,
@@ -284,7 +364,7 @@ void kvm_ioapic_eoi_inject_work(struct kvm_ioapic *ioapic)
 
 		if (rte_level(e) && !(e & IOAPIC_RTE_REMOTE_IRR) &&
 		    (ioapic->state.irr & BIT(pin)))
-			ioapic_service(ioapic, pin);
+			ioapic_service(ioapic, pin, false);
 	}
 }
 
@@ -304,7 +384,9 @@ void kvm_ioapic_set_state(struct kvm_ioapic *ioapic,
 	ioapic->state = *state;
 	ioapic->state.irr = 0;
 	ioapic->irr_delivered = 0;
+	rtc_tracking_reset(ioapic);
+	/* As KVM: the RTC re-raise is tracked, then the glue restores it. */
 	for (pin = 0; pin < IOAPIC_NUM_PINS; pin++)
 		if (irr & BIT(pin))
-			ioapic_set_line(ioapic, pin, true);
+			ioapic_set_line(ioapic, pin, true, true);
 }

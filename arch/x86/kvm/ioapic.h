@@ -23,18 +23,22 @@
  *   irq_routing.h) and return what KVM's kvm_irq_delivery_to_apic()
  *   returns: -1 if no LAPIC matched the destination, else the number of
  *   LAPICs that accepted it (one that already had the vector in its IRR
- *   counts 0).
+ *   counts 0).  When map is not NULL (the RTC pin raised through
+ *   KVM_IRQ_LINE_STATUS), call kvm_ioapic_dest_map_add() for each vCPU
+ *   that accepted it.
  * - ops->ack (optional): the EOI of a pin's vector reached the IOAPIC;
  *   KVM runs its ack notifiers here (irqfd resampling, PIT reinjection).
  *   It may call kvm_ioapic_set_irq() on this IOAPIC (the lock is held):
  *   remote IRR is cleared only after it returns, as in KVM.
  * - ops->mask_changed (optional): KVM's mask notifiers (PIT).
- * - Every EOI a LAPIC broadcasts (level-triggered vector, or any vector
- *   when the glue cannot tell) goes to kvm_ioapic_update_eoi().  If it
- *   returns true, schedule kvm_ioapic_eoi_inject_work() about 10 ms later.
- *
- * KVM 6.1 keeps RTC (GSI 8) coalescing state per vCPU for
- * KVM_IRQ_LINE_STATUS; this model does not (see ioapic.c).
+ * - Every EOI a LAPIC broadcasts goes to kvm_ioapic_update_eoi() (KVM
+ *   filters by the vectors of level pins, pins with ack notifiers and the
+ *   RTC pin; passing all is correct, only slower).  If it returns true,
+ *   schedule kvm_ioapic_eoi_inject_work() about 10 ms later.
+ * - RTC coalescing (KVM_IRQ_LINE_STATUS on GSI 8, which Windows guests'
+ *   time drift fix relies on): after kvm_ioapic_set_state() and after
+ *   KVM_SET_LAPIC, call kvm_ioapic_rtc_restore() for each vCPU (KVM's
+ *   kvm_rtc_eoi_tracking_restore_one()).
  */
 #ifndef KESTREL_X86_IOAPIC_H
 #define KESTREL_X86_IOAPIC_H
@@ -67,9 +71,22 @@
 /* Sources OR'd on each pin (KVM's irq_source_id): userspace is 0. */
 #define IOAPIC_MAX_IRQ_SOURCES		64
 
+/* The RTC's pin: its interrupts are tracked until every target EOIs. */
+#define IOAPIC_RTC_PIN			8
+
+/* vCPU ids tracked for the RTC: at least KVM_MAX_VCPU_IDS (BUILD_BUG_ON). */
+#define IOAPIC_MAX_VCPU_IDS		1024
+
+/* Which vCPUs accepted the RTC interrupt, with which vector. */
+struct kvm_ioapic_dest_map {
+	u64 map[IOAPIC_MAX_VCPU_IDS / 64];
+	u8 vectors[IOAPIC_MAX_VCPU_IDS];
+};
+
 struct kvm_ioapic_ops {
 	int (*deliver)(void *opaque, unsigned int pin,
-		       const struct kvm_apic_irq *irq);
+		       const struct kvm_apic_irq *irq,
+		       struct kvm_ioapic_dest_map *map);
 	void (*ack)(void *opaque, unsigned int pin);
 	void (*mask_changed)(void *opaque, unsigned int pin, bool masked);
 };
@@ -80,6 +97,9 @@ struct kvm_ioapic {
 	u32 irr_delivered;		/* edge pins delivered since raised */
 	u64 irq_states[IOAPIC_NUM_PINS];	/* line level per source id */
 	u32 irq_eoi[IOAPIC_NUM_PINS];	/* successive EOI re-deliveries */
+	/* RTC interrupts delivered and not yet EOIed, and by whom. */
+	int rtc_pending_eoi;
+	struct kvm_ioapic_dest_map rtc_dest_map;
 	const struct kvm_ioapic_ops *ops;
 	void *opaque;
 };
@@ -106,26 +126,41 @@ void kvm_ioapic_mmio_write(struct kvm_ioapic *ioapic, u32 offset, u32 val);
  * 0 if coalesced (an edge pin whose line was already high, i.e. the
  * previous edge is still pending), -1 if not delivered (masked, or a level
  * pin waiting for EOI), else what ops->deliver returned.  Pin or source
- * out of range: -1, nothing changes.
+ * out of range: -1, nothing changes.  line_status is true for
+ * KVM_IRQ_LINE_STATUS: then raising the RTC pin while an earlier RTC
+ * interrupt still awaits an EOI from some vCPU returns 0 (coalesced) and
+ * changes nothing.
  */
 int kvm_ioapic_set_irq(struct kvm_ioapic *ioapic, u32 pin, u32 source_id,
-		       int level);
+		       int level, bool line_status);
+
+/* For ops->deliver: vcpu_id accepted the RTC interrupt with vector. */
+void kvm_ioapic_dest_map_add(struct kvm_ioapic_dest_map *map, u32 vcpu_id,
+			     u8 vector);
+
+/*
+ * Resynchronizes the RTC tracking of vcpu_id with its LAPIC: pending is
+ * whether that LAPIC is a destination of the RTC pin's entry and has its
+ * vector in IRR or ISR (KVM's kvm_apic_pending_eoi()).
+ */
+void kvm_ioapic_rtc_restore(struct kvm_ioapic *ioapic, u32 vcpu_id,
+			    bool pending);
 
 /* Drops source_id from every line (KVM's kvm_ioapic_clear_all). */
 void kvm_ioapic_clear_all(struct kvm_ioapic *ioapic, u32 source_id);
 
 /*
- * A LAPIC broadcast the EOI of vector.  level_trig is the TMR bit of the
- * vector in that LAPIC; directed_eoi is SPIV bit 12 of that LAPIC (EOI
- * broadcast suppression): either way the ack callbacks run, but only a
- * level EOI without suppression clears remote IRR of the level pins with
- * that vector, and re-delivers those whose line is still high.  Returns
+ * The LAPIC of vcpu_id broadcast the EOI of vector.  level_trig is the
+ * TMR bit of the vector in that LAPIC; directed_eoi is its SPIV bit 12
+ * (EOI broadcast suppression): either way the ack callbacks run, but only
+ * a level EOI without suppression clears remote IRR of the level pins
+ * with that vector, and re-delivers those whose line is still high.  Returns
  * true when a pin stormed (10000 EOIs in a row each re-delivering): then
  * the re-delivery is left to kvm_ioapic_eoi_inject_work(), which the glue
  * schedules about 10 ms later, as real IOAPICs do not re-deliver at once
  * and a guest that never quiets the device must still make progress.
  */
-bool kvm_ioapic_update_eoi(struct kvm_ioapic *ioapic, u8 vector,
+bool kvm_ioapic_update_eoi(struct kvm_ioapic *ioapic, u32 vcpu_id, u8 vector,
 			   bool level_trig, bool directed_eoi);
 
 /* Delivers level pins asserted and not waiting for EOI. */
@@ -138,7 +173,8 @@ void kvm_ioapic_get_state(const struct kvm_ioapic *ioapic,
 /*
  * KVM_SET_IRQCHIP: takes the state as is, then raises every pin in
  * state->irr again (edge pins deliver, level pins deliver unless masked or
- * remote IRR).  KVM 6.1 does not move its MMIO registration when
+ * remote IRR), then forgets the RTC tracking: the glue restores it with
+ * kvm_ioapic_rtc_restore() for each vCPU.  KVM 6.1 does not move its MMIO registration when
  * base_address changes; the glue decides what to do with it.
  */
 void kvm_ioapic_set_state(struct kvm_ioapic *ioapic,

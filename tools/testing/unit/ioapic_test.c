@@ -21,12 +21,20 @@ struct fake {
 	unsigned int nmask;
 	unsigned int mask_pin;
 	bool masked;
+	unsigned int nmap;		/* deliveries with an RTC map */
 };
 
 static int fake_deliver(void *opaque, unsigned int pin,
-			const struct kvm_apic_irq *irq)
+			const struct kvm_apic_irq *irq,
+			struct kvm_ioapic_dest_map *map)
 {
 	struct fake *f = opaque;
+	int i;
+
+	/* The first deliver_ret vCPU ids (2, 3, ...) accepted it. */
+	for (i = 0; map && i < f->deliver_ret; i++)
+		kvm_ioapic_dest_map_add(map, 2 + i, irq->vector);
+	f->nmap += !!map;
 
 	if (f->ndeliver < MAX_LOG) {
 		f->pin[f->ndeliver] = pin;
@@ -44,7 +52,7 @@ static void fake_ack(void *opaque, unsigned int pin)
 		f->ack_pin[f->nack] = pin;
 	f->nack++;
 	if (f->lower_on_ack == (int)pin)
-		kvm_ioapic_set_irq(f->ioapic, pin, 0, 0);
+		kvm_ioapic_set_irq(f->ioapic, pin, 0, 0, false);
 }
 
 static void fake_mask(void *opaque, unsigned int pin, bool masked)
@@ -199,7 +207,7 @@ TEST_F(ioapic, rte_halves_and_read_only_bits)
 TEST_F(ioapic, edge_delivers_on_rising_edge_only)
 {
 	set_rte(&self->io, 4, 0x0300000000000834ULL);	/* dest 3, logical, vec 0x34 */
-	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 4, 0, 1));
+	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 4, 0, 1, false));
 	ASSERT_EQ(1U, self->f.ndeliver);
 	EXPECT_EQ(4U, self->f.pin[0]);
 	EXPECT_EQ(3U, self->f.irq[0].dest_id);
@@ -208,10 +216,10 @@ TEST_F(ioapic, edge_delivers_on_rising_edge_only)
 	EXPECT_TRUE(self->f.irq[0].dest_logical);
 	EXPECT_FALSE(self->f.irq[0].level_trig);
 	/* Line still high: coalesced, no new delivery. */
-	EXPECT_EQ(0, kvm_ioapic_set_irq(&self->io, 4, 0, 1));
+	EXPECT_EQ(0, kvm_ioapic_set_irq(&self->io, 4, 0, 1, false));
 	EXPECT_EQ(1U, self->f.ndeliver);
-	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 4, 0, 0));
-	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 4, 0, 1));
+	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 4, 0, 0, false));
+	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 4, 0, 1, false));
 	EXPECT_EQ(2U, self->f.ndeliver);
 	/* Edge pins never get remote IRR. */
 	EXPECT_EQ(0U, (u32)(get_rte(&self->io, 4) & RIRR));
@@ -221,16 +229,16 @@ TEST_F(ioapic, deliver_result_passed_through)
 {
 	set_rte(&self->io, 1, 0x31);
 	self->f.deliver_ret = 3;
-	EXPECT_EQ(3, kvm_ioapic_set_irq(&self->io, 1, 0, 1));
-	kvm_ioapic_set_irq(&self->io, 1, 0, 0);
+	EXPECT_EQ(3, kvm_ioapic_set_irq(&self->io, 1, 0, 1, false));
+	kvm_ioapic_set_irq(&self->io, 1, 0, 0, false);
 	self->f.deliver_ret = -1;
-	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 1, 0, 1));
+	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 1, 0, 1, false));
 }
 
 TEST_F(ioapic, masked_edge_is_lost_on_unmask)
 {
 	set_rte(&self->io, 2, 0x31 | MASKED);
-	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 2, 0, 1));
+	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 2, 0, 1, false));
 	EXPECT_EQ(0U, self->f.ndeliver);
 	EXPECT_EQ(BIT(2), self->io.state.irr);
 	set_rte(&self->io, 2, 0x31);
@@ -238,30 +246,30 @@ TEST_F(ioapic, masked_edge_is_lost_on_unmask)
 	EXPECT_EQ(1U, self->f.nmask);
 	EXPECT_FALSE(self->f.masked);
 	/* Still high: a second raise is coalesced. */
-	EXPECT_EQ(0, kvm_ioapic_set_irq(&self->io, 2, 0, 1));
+	EXPECT_EQ(0, kvm_ioapic_set_irq(&self->io, 2, 0, 1, false));
 	EXPECT_EQ(0U, self->f.ndeliver);
 }
 
 TEST_F(ioapic, level_remote_irr_blocks_until_eoi)
 {
 	set_rte(&self->io, 9, 0x0100000000000041ULL | LEVEL);
-	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 9, 0, 1));
+	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 9, 0, 1, false));
 	ASSERT_EQ(1U, self->f.ndeliver);
 	EXPECT_TRUE(self->f.irq[0].level_trig);
 	EXPECT_EQ(1U, self->f.irq[0].dest_id);
 	EXPECT_EQ(RIRR, get_rte(&self->io, 9) & RIRR);
 	/* Raised again while waiting for EOI: not delivered. */
-	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 9, 0, 1));
+	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 9, 0, 1, false));
 	EXPECT_EQ(1U, self->f.ndeliver);
 	/* EOI while still high: remote IRR cleared, delivered again. */
-	EXPECT_FALSE(kvm_ioapic_update_eoi(&self->io, 0x41, true, false));
+	EXPECT_FALSE(kvm_ioapic_update_eoi(&self->io, 0, 0x41, true, false));
 	EXPECT_EQ(1U, self->f.nack);
 	EXPECT_EQ(9U, self->f.ack_pin[0]);
 	EXPECT_EQ(2U, self->f.ndeliver);
 	EXPECT_EQ(RIRR, get_rte(&self->io, 9) & RIRR);
 	/* Lowered, then EOI: remote IRR clear, nothing delivered. */
-	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 9, 0, 0));
-	kvm_ioapic_update_eoi(&self->io, 0x41, true, false);
+	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 9, 0, 0, false));
+	kvm_ioapic_update_eoi(&self->io, 0, 0x41, true, false);
 	EXPECT_EQ(2U, self->f.ndeliver);
 	EXPECT_EQ(0ULL, get_rte(&self->io, 9) & RIRR);
 }
@@ -269,16 +277,16 @@ TEST_F(ioapic, level_remote_irr_blocks_until_eoi)
 TEST_F(ioapic, eoi_other_vector_or_edge_leaves_remote_irr)
 {
 	set_rte(&self->io, 9, 0x41 | LEVEL);
-	kvm_ioapic_set_irq(&self->io, 9, 0, 1);
-	kvm_ioapic_update_eoi(&self->io, 0x42, true, false);
+	kvm_ioapic_set_irq(&self->io, 9, 0, 1, false);
+	kvm_ioapic_update_eoi(&self->io, 0, 0x42, true, false);
 	EXPECT_EQ(0U, self->f.nack);
 	EXPECT_EQ(RIRR, get_rte(&self->io, 9) & RIRR);
 	/* An edge EOI of the vector: acked, but remote IRR stays. */
-	kvm_ioapic_update_eoi(&self->io, 0x41, false, false);
+	kvm_ioapic_update_eoi(&self->io, 0, 0x41, false, false);
 	EXPECT_EQ(1U, self->f.nack);
 	EXPECT_EQ(RIRR, get_rte(&self->io, 9) & RIRR);
 	/* Directed EOI (broadcast suppressed): likewise. */
-	kvm_ioapic_update_eoi(&self->io, 0x41, true, true);
+	kvm_ioapic_update_eoi(&self->io, 0, 0x41, true, true);
 	EXPECT_EQ(2U, self->f.nack);
 	EXPECT_EQ(RIRR, get_rte(&self->io, 9) & RIRR);
 	EXPECT_EQ(1U, self->f.ndeliver);
@@ -288,9 +296,9 @@ TEST_F(ioapic, ack_callback_can_lower_line_first)
 {
 	/* As irqfd resampling: the line drops in the ack, so no re-delivery. */
 	set_rte(&self->io, 11, 0x51 | LEVEL);
-	kvm_ioapic_set_irq(&self->io, 11, 0, 1);
+	kvm_ioapic_set_irq(&self->io, 11, 0, 1, false);
 	self->f.lower_on_ack = 11;
-	kvm_ioapic_update_eoi(&self->io, 0x51, true, false);
+	kvm_ioapic_update_eoi(&self->io, 0, 0x51, true, false);
 	EXPECT_EQ(1U, self->f.ndeliver);
 	EXPECT_EQ(0ULL, get_rte(&self->io, 11) & RIRR);
 	EXPECT_EQ(0U, self->io.state.irr);
@@ -300,11 +308,11 @@ TEST_F(ioapic, eoi_broadcast_to_all_pins_with_vector)
 {
 	set_rte(&self->io, 3, 0x60 | LEVEL);
 	set_rte(&self->io, 7, 0x60 | LEVEL);
-	kvm_ioapic_set_irq(&self->io, 3, 0, 1);
-	kvm_ioapic_set_irq(&self->io, 7, 0, 1);
+	kvm_ioapic_set_irq(&self->io, 3, 0, 1, false);
+	kvm_ioapic_set_irq(&self->io, 7, 0, 1, false);
 	EXPECT_EQ(2U, self->f.ndeliver);
-	kvm_ioapic_set_irq(&self->io, 3, 0, 0);
-	kvm_ioapic_update_eoi(&self->io, 0x60, true, false);
+	kvm_ioapic_set_irq(&self->io, 3, 0, 0, false);
+	kvm_ioapic_update_eoi(&self->io, 0, 0x60, true, false);
 	EXPECT_EQ(2U, self->f.nack);
 	EXPECT_EQ(0ULL, get_rte(&self->io, 3) & RIRR);
 	/* Pin 7 still high: re-delivered, remote IRR set again. */
@@ -316,7 +324,7 @@ TEST_F(ioapic, eoi_broadcast_to_all_pins_with_vector)
 TEST_F(ioapic, level_masked_then_unmasked_delivers)
 {
 	set_rte(&self->io, 12, 0x70 | LEVEL | MASKED);
-	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 12, 0, 1));
+	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 12, 0, 1, false));
 	EXPECT_EQ(0U, self->f.ndeliver);
 	set_rte(&self->io, 12, 0x70 | LEVEL);
 	EXPECT_EQ(1U, self->f.ndeliver);
@@ -329,21 +337,21 @@ TEST_F(ioapic, remote_irr_set_even_if_no_lapic_matched)
 {
 	self->f.deliver_ret = -1;
 	set_rte(&self->io, 6, 0x70 | LEVEL);
-	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 6, 0, 1));
+	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 6, 0, 1, false));
 	EXPECT_EQ(RIRR, get_rte(&self->io, 6) & RIRR);
 	/* Returning 0 (all coalesced) leaves it clear, as KVM. */
 	self->f.deliver_ret = 0;
 	set_rte(&self->io, 8, 0x71 | LEVEL);
-	EXPECT_EQ(0, kvm_ioapic_set_irq(&self->io, 8, 0, 1));
+	EXPECT_EQ(0, kvm_ioapic_set_irq(&self->io, 8, 0, 1, false));
 	EXPECT_EQ(0ULL, get_rte(&self->io, 8) & RIRR);
 }
 
 TEST_F(ioapic, edge_switch_clears_remote_irr)
 {
 	set_rte(&self->io, 10, 0x44 | LEVEL);
-	kvm_ioapic_set_irq(&self->io, 10, 0, 1);
+	kvm_ioapic_set_irq(&self->io, 10, 0, 1, false);
 	EXPECT_EQ(RIRR, get_rte(&self->io, 10) & RIRR);
-	kvm_ioapic_set_irq(&self->io, 10, 0, 0);
+	kvm_ioapic_set_irq(&self->io, 10, 0, 0, false);
 	wr(&self->io, 0x10 + 20, 0x44);			/* edge */
 	EXPECT_EQ(0ULL, get_rte(&self->io, 10) & RIRR);
 	EXPECT_EQ(0x44U, rd(&self->io, 0x10 + 20));
@@ -352,23 +360,23 @@ TEST_F(ioapic, edge_switch_clears_remote_irr)
 TEST_F(ioapic, sources_are_ored)
 {
 	set_rte(&self->io, 9, 0x41 | LEVEL);
-	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 9, 0, 1));
-	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 9, 1, 1));
+	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 9, 0, 1, false));
+	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 9, 1, 1, false));
 	/* Source 0 drops, source 1 still holds the line: a raise for KVM. */
-	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 9, 0, 0));
+	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 9, 0, 0, false));
 	EXPECT_EQ(BIT(9), self->io.state.irr);
 	kvm_ioapic_clear_all(&self->io, 1);
 	/* Clearing a source does not lower irr until the next set_irq. */
 	EXPECT_EQ(BIT(9), self->io.state.irr);
-	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 9, 0, 0));
+	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 9, 0, 0, false));
 	EXPECT_EQ(0U, self->io.state.irr);
 }
 
 TEST_F(ioapic, out_of_range_inputs)
 {
-	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 24, 0, 1));
-	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 0xffffffff, 0, 1));
-	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 0, 64, 1));
+	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 24, 0, 1, false));
+	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 0xffffffff, 0, 1, false));
+	EXPECT_EQ(-1, kvm_ioapic_set_irq(&self->io, 0, 64, 1, false));
 	kvm_ioapic_clear_all(&self->io, 1000);
 	EXPECT_EQ(0U, self->f.ndeliver);
 }
@@ -378,11 +386,11 @@ TEST_F(ioapic, eoi_storm_defers)
 	unsigned int i;
 
 	set_rte(&self->io, 5, 0x90 | LEVEL);
-	kvm_ioapic_set_irq(&self->io, 5, 0, 1);
+	kvm_ioapic_set_irq(&self->io, 5, 0, 1, false);
 	for (i = 1; i < 10000; i++)
-		ASSERT_FALSE(kvm_ioapic_update_eoi(&self->io, 0x90, true, false));
+		ASSERT_FALSE(kvm_ioapic_update_eoi(&self->io, 0, 0x90, true, false));
 	EXPECT_EQ(10000U, self->f.ndeliver);
-	EXPECT_TRUE(kvm_ioapic_update_eoi(&self->io, 0x90, true, false));
+	EXPECT_TRUE(kvm_ioapic_update_eoi(&self->io, 0, 0x90, true, false));
 	EXPECT_EQ(10000U, self->f.ndeliver);
 	EXPECT_EQ(0ULL, get_rte(&self->io, 5) & RIRR);
 	kvm_ioapic_eoi_inject_work(&self->io);
@@ -396,8 +404,8 @@ TEST_F(ioapic, get_state_hides_delivered_edges)
 
 	set_rte(&self->io, 1, 0x31);
 	set_rte(&self->io, 2, 0x32 | MASKED);
-	kvm_ioapic_set_irq(&self->io, 1, 0, 1);
-	kvm_ioapic_set_irq(&self->io, 2, 0, 1);
+	kvm_ioapic_set_irq(&self->io, 1, 0, 1, false);
+	kvm_ioapic_set_irq(&self->io, 2, 0, 1, false);
 	EXPECT_EQ(BIT(1) | BIT(2), self->io.state.irr);
 	kvm_ioapic_get_state(&self->io, &st);
 	EXPECT_EQ(BIT(2), st.irr);
@@ -439,7 +447,7 @@ TEST_F(ioapic, delivery_modes_and_dest)
 {
 	/* NMI (4), physical dest 0xff (broadcast), vector ignored by LAPIC. */
 	set_rte(&self->io, 0, 0xff00000000000400ULL);
-	kvm_ioapic_set_irq(&self->io, 0, 0, 1);
+	kvm_ioapic_set_irq(&self->io, 0, 0, 1, false);
 	ASSERT_EQ(1U, self->f.ndeliver);
 	EXPECT_EQ(4, self->f.irq[0].delivery_mode);
 	EXPECT_EQ(0xffU, self->f.irq[0].dest_id);
@@ -449,8 +457,8 @@ TEST_F(ioapic, delivery_modes_and_dest)
 	/* ExtINT (7) on pin 1, lowest priority (1) on pin 2. */
 	set_rte(&self->io, 1, 0x700);
 	set_rte(&self->io, 2, 0x1a9);
-	kvm_ioapic_set_irq(&self->io, 1, 0, 1);
-	kvm_ioapic_set_irq(&self->io, 2, 0, 1);
+	kvm_ioapic_set_irq(&self->io, 1, 0, 1, false);
+	kvm_ioapic_set_irq(&self->io, 2, 0, 1, false);
 	EXPECT_EQ(7, self->f.irq[1].delivery_mode);
 	EXPECT_EQ(1, self->f.irq[2].delivery_mode);
 	EXPECT_EQ(0xa9, self->f.irq[2].vector);
@@ -463,6 +471,78 @@ TEST_F(ioapic, reset_keeps_entries_but_masks)
 	kvm_ioapic_reset(&self->io);
 	EXPECT_EQ(0U, kvm_ioapic_mmio_read(&self->io, IOAPIC_REG_SELECT));
 	EXPECT_EQ(0x0200000000000033ULL | MASKED, get_rte(&self->io, 3));
+}
+
+TEST_F(ioapic, rtc_coalesced_until_every_vcpu_eois)
+{
+	set_rte(&self->io, 8, 0x38);
+	self->f.deliver_ret = 2;		/* vCPUs 2 and 3 take it */
+	EXPECT_EQ(2, kvm_ioapic_set_irq(&self->io, 8, 0, 1, true));
+	EXPECT_EQ(1U, self->f.nmap);
+	EXPECT_EQ(2, self->io.rtc_pending_eoi);
+	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 8, 0, 0, true));
+	EXPECT_EQ(0, kvm_ioapic_set_irq(&self->io, 8, 0, 1, true));
+	EXPECT_EQ(1U, self->f.ndeliver);
+	/* Coalesced before latching: the line is not seen high. */
+	EXPECT_EQ(0U, self->io.state.irr);
+	kvm_ioapic_set_irq(&self->io, 8, 0, 0, true);
+	/* Wrong vector, unknown vCPU, out-of-range vCPU: still owed. */
+	kvm_ioapic_update_eoi(&self->io, 2, 0x39, false, false);
+	kvm_ioapic_update_eoi(&self->io, 7, 0x38, false, false);
+	kvm_ioapic_update_eoi(&self->io, 5000, 0x38, false, false);
+	EXPECT_EQ(0, kvm_ioapic_set_irq(&self->io, 8, 0, 1, true));
+	kvm_ioapic_set_irq(&self->io, 8, 0, 0, true);
+	kvm_ioapic_update_eoi(&self->io, 2, 0x38, false, false);
+	kvm_ioapic_update_eoi(&self->io, 2, 0x38, false, false);	/* twice */
+	EXPECT_EQ(1, self->io.rtc_pending_eoi);
+	EXPECT_EQ(0, kvm_ioapic_set_irq(&self->io, 8, 0, 1, true));
+	kvm_ioapic_set_irq(&self->io, 8, 0, 0, true);
+	kvm_ioapic_update_eoi(&self->io, 3, 0x38, false, false);
+	EXPECT_EQ(2, kvm_ioapic_set_irq(&self->io, 8, 0, 1, true));
+	EXPECT_EQ(2U, self->f.ndeliver);
+}
+
+TEST_F(ioapic, rtc_without_line_status_not_tracked)
+{
+	set_rte(&self->io, 8, 0x38);
+	self->f.deliver_ret = 1;
+	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 8, 0, 1, false));
+	EXPECT_EQ(0U, self->f.nmap);
+	EXPECT_EQ(0, self->io.rtc_pending_eoi);
+	kvm_ioapic_set_irq(&self->io, 8, 0, 0, false);
+	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 8, 0, 1, false));
+	/* Other pins are never tracked. */
+	set_rte(&self->io, 9, 0x39);
+	EXPECT_EQ(1, kvm_ioapic_set_irq(&self->io, 9, 0, 1, true));
+	EXPECT_EQ(0U, self->f.nmap);
+}
+
+TEST_F(ioapic, rtc_restore_after_set_state)
+{
+	struct kvm_ioapic_state st;
+
+	kvm_ioapic_get_state(&self->io, &st);
+	st.redirtbl[8].bits = 0x38;
+	st.irr = BIT(8);
+	self->f.deliver_ret = 2;
+	kvm_ioapic_set_state(&self->io, &st);
+	/* Re-raised with tracking, as KVM's kvm_ioapic_inject_all(). */
+	EXPECT_EQ(1U, self->f.nmap);
+	EXPECT_EQ(2, self->io.rtc_pending_eoi);
+	/* The glue finds neither LAPIC has it pending any more. */
+	kvm_ioapic_rtc_restore(&self->io, 2, false);
+	kvm_ioapic_rtc_restore(&self->io, 3, false);
+	kvm_ioapic_rtc_restore(&self->io, 3, false);
+	EXPECT_EQ(0, self->io.rtc_pending_eoi);
+	/* vCPU 5 has it in ISR: owed until it EOIs. */
+	kvm_ioapic_rtc_restore(&self->io, 5, true);
+	kvm_ioapic_rtc_restore(&self->io, 5000, true);
+	EXPECT_EQ(1, self->io.rtc_pending_eoi);
+	kvm_ioapic_set_irq(&self->io, 8, 0, 0, true);
+	EXPECT_EQ(0, kvm_ioapic_set_irq(&self->io, 8, 0, 1, true));
+	kvm_ioapic_set_irq(&self->io, 8, 0, 0, true);
+	kvm_ioapic_update_eoi(&self->io, 5, 0x38, false, false);
+	EXPECT_EQ(2, kvm_ioapic_set_irq(&self->io, 8, 0, 1, true));
 }
 
 /*
@@ -491,14 +571,16 @@ TEST_F(ioapic, random_state_and_inputs_are_safe)
 			break;
 		case 3:
 			kvm_ioapic_set_irq(&self->io, rnd() % 26, rnd() % 66,
-					   rnd() % 2);
+					   rnd() % 2, rnd() % 2);
 			break;
 		case 4:
-			kvm_ioapic_update_eoi(&self->io, rnd(), rnd() % 2,
-					      rnd() % 2);
+			kvm_ioapic_update_eoi(&self->io, rnd() % 1100, rnd(),
+					      rnd() % 2, rnd() % 2);
 			break;
 		case 5:
 			kvm_ioapic_eoi_inject_work(&self->io);
+			kvm_ioapic_rtc_restore(&self->io, rnd() % 1100,
+					       rnd() % 2);
 			break;
 		case 6:
 			self->f.deliver_ret = (int)(rnd() % 4) - 1;
@@ -509,6 +591,7 @@ TEST_F(ioapic, random_state_and_inputs_are_safe)
 			break;
 		}
 		ASSERT_EQ(0U, self->io.state.irr & ~0xffffffU);
+		ASSERT_LE(0, self->io.rtc_pending_eoi);
 	}
 }
 
