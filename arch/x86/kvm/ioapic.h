@@ -22,10 +22,11 @@
  * - ops->deliver: send the message to the LAPICs (struct kvm_apic_irq in
  *   irq_routing.h) and return what KVM's kvm_irq_delivery_to_apic()
  *   returns: -1 if no LAPIC matched the destination, else the number of
- *   LAPICs that accepted it (one that already had the vector in its IRR
- *   counts 0).  When map is not NULL (the RTC pin raised through
- *   KVM_IRQ_LINE_STATUS), call kvm_ioapic_dest_map_add() for each vCPU
- *   that accepted it.
+ *   LAPICs that accepted it (6.1: a fixed or lowest-priority interrupt
+ *   counts 1 in every software-enabled LAPIC, even if its IRR bit was
+ *   already set; 0 in a disabled one).  When map is not NULL (the RTC pin
+ *   raised through KVM_IRQ_LINE_STATUS), call kvm_ioapic_dest_map_add()
+ *   for each vCPU that accepted it.
  * - ops->ack (optional): the EOI of a pin's vector reached the IOAPIC;
  *   KVM runs its ack notifiers here (irqfd resampling, PIT reinjection).
  *   It may call kvm_ioapic_set_irq() on this IOAPIC (the lock is held):
