@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Pure logic (instruction decoder/emulator, guest page walker, LAPIC register
- * model, GSI routing) includes only this header for its basic types and
+ * model, interrupt controllers, GSI routing) includes only this header for its basic types and
  * helpers, so the same source builds into the module and into user-space
  * unit tests and fuzz targets (tools/testing/unit, tools/testing/fuzz).
  */
@@ -43,5 +43,14 @@ typedef long long s64;
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #endif
 #endif /* __KERNEL__ */
+
+/*
+ * The KVM UAPI structures (struct kvm_ioapic_state, kvm_pic_state,
+ * kvm_pit_state2, kvm_irq_routing_entry...) are the state of the interrupt
+ * controller models, so that KVM_GET/SET_IRQCHIP and friends are copies.
+ * <linux/kvm.h> is a UAPI header: the same file in the kernel tree and in
+ * user space (linux-libc-dev), with only __u8.. types.
+ */
+#include <linux/kvm.h>
 
 #endif /* KESTREL_PURE_H */
