@@ -216,7 +216,8 @@ long kvm_arch_check_extension(long ext)
 	default:
 		return kvm_cpuid_check_extension(ext) ?:
 		       kvm_msr_check_extension(ext) ?:
-		       kvm_clock_check_extension(ext);
+		       kvm_clock_check_extension(ext) ?:
+		       kvm_mce_check_extension(ext);
 	}
 }
 
@@ -232,6 +233,8 @@ long kvm_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
 	case KVM_GET_MSR_FEATURE_INDEX_LIST:
 	case KVM_GET_MSRS:
 		return kvm_dev_ioctl_msr(ioctl, argp);
+	case KVM_X86_GET_MCE_CAP_SUPPORTED:
+		return kvm_dev_ioctl_mce(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -666,6 +669,12 @@ static int kvm_vcpu_run_loop(struct kvm_vcpu *vcpu)
 		if (kvm_vcpu_must_exit()) {
 			run->exit_reason = KVM_EXIT_INTR;
 			return -EINTR;
+		}
+		/* A shutdown Kestrel decided on (KVM_X86_SET_MCE). */
+		if (vcpu->arch.triple_fault_pending) {
+			vcpu->arch.triple_fault_pending = false;
+			run->exit_reason = KVM_EXIT_SHUTDOWN;
+			return 0;
 		}
 		cond_resched();
 		kvm_x86_ops->enable_irq_window(vcpu,
@@ -1529,6 +1538,9 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 	case KVM_GET_MSRS:
 	case KVM_SET_MSRS:
 		return kvm_vcpu_ioctl_msr(vcpu, ioctl, argp);
+	case KVM_X86_SETUP_MCE:
+	case KVM_X86_SET_MCE:
+		return kvm_vcpu_ioctl_mce(vcpu, ioctl, argp);
 	case KVM_KVMCLOCK_CTRL:
 		return kvm_vcpu_ioctl_kvmclock_ctrl(vcpu);
 	case KVM_ENABLE_CAP:

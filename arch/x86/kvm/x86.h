@@ -150,6 +150,12 @@ int kvm_guest_insn_len(struct kvm_vcpu *vcpu);
 int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu);
 int kvm_emulate_mov_to_cr4(struct kvm_vcpu *vcpu);
 int kvm_emulate_ud(struct kvm_vcpu *vcpu);
+
+/* Machine-check ioctls (mce.c). */
+long kvm_mce_check_extension(long ext);
+long kvm_dev_ioctl_mce(void __user *argp);
+long kvm_vcpu_ioctl_mce(struct kvm_vcpu *vcpu, unsigned int ioctl,
+			void __user *argp);
 int kvm_emulate_xsetbv(struct kvm_vcpu *vcpu);
 int kvm_debug_exit(struct kvm_vcpu *vcpu, u32 exception, unsigned long dr6,
 		   unsigned long dr7);

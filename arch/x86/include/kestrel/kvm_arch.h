@@ -145,6 +145,7 @@ struct kvm_vcpu_arch {
 	struct kvm_vcpu_msrs *msrs;	/* msr.c */
 	long tlb_flush_gen;		/* the VM generation last flushed */
 	bool flush_guest_tlb;		/* the guest's own TLB, before entry */
+	bool triple_fault_pending;	/* KVM_EXIT_SHUTDOWN at the next run */
 	/* KVM_SET_SREGS2's PDPTEs, reported until the vCPU runs again. */
 	u64 pdptrs[4];
 	bool pdptrs_from_userspace;

@@ -54,6 +54,7 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_SREGS2:
 	case KVM_CAP_SYNC_REGS:
 	case KVM_CAP_MSR_PLATFORM_INFO:
+	case KVM_CAP_MCE:
 	case KVM_CAP_ADJUST_CLOCK:
 	case KVM_CAP_KVMCLOCK_CTRL:
 	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
