@@ -19,6 +19,7 @@
  * exits first.  Every test passes on stock KVM.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -646,6 +647,115 @@ static int coalesced(struct kvm_vm *vm, bool reg, u64 addr, u32 size, u32 pio)
 
 	return ioctl(vm->fd, reg ? KVM_REGISTER_COALESCED_MMIO :
 			     KVM_UNREGISTER_COALESCED_MMIO, &z) ? -errno : 0;
+}
+
+/*
+ * Registration changing under a running guest: the main thread assigns
+ * and deassigns (an ioeventfd, or a coalesced zone) again and again while
+ * the vCPU writes RACE_WRITES values.  Each write must be seen exactly
+ * once, in order: as an eventfd signal or ring entry, or as an exit.
+ */
+#define RACE_WRITES	20000
+
+struct race {
+	struct kvm_vcpu *vcpu;
+	long long prev;		/* the last value seen */
+	u64 seen;		/* writes seen as ring entries or exits */
+	u64 exits;
+	bool bad_order;
+	bool done;		/* READ_ONCE/WRITE_ONCE: the threads share it */
+};
+
+/* Values must come in increasing order, each once. */
+static void race_saw(struct race *r, u32 val)
+{
+	if ((long long)val <= r->prev)
+		r->bad_order = true;
+	r->prev = val;
+	r->seen++;
+}
+
+/* Take the ring's entries (they precede the exit being handled). */
+static void race_drain(struct race *r, struct kvm_coalesced_mmio_ring *ring)
+{
+	u32 first = ring->first, last = ring->last;
+
+	for (; first != last; first = (first + 1) % KVM_COALESCED_MMIO_MAX)
+		race_saw(r, *(u32 *)ring->coalesced_mmio[first].data);
+	ring->first = last;
+}
+
+static void *race_vcpu(void *arg)
+{
+	struct race *r = arg;
+	struct kvm_coalesced_mmio_ring *ring = ring_of(r->vcpu);
+	struct ucall uc;
+
+	for (;;) {
+		if (__vcpu_run(r->vcpu))
+			break;
+		race_drain(r, ring);
+		if (get_ucall(r->vcpu, &uc) != UCALL_NONE ||
+		    r->vcpu->run->exit_reason != KVM_EXIT_MMIO)
+			break;
+		race_saw(r, *(u32 *)r->vcpu->run->mmio.data);
+		r->exits++;
+	}
+	WRITE_ONCE(r->done, true);
+	return NULL;
+}
+
+static void race(struct __test_metadata *_metadata, bool zone)
+{
+	const struct guest_op list[] = {
+		{ OP_MMIO_W_N, MMIO_GPA, 4, RACE_WRITES },
+		{ OP_END },
+	};
+	struct race r = { .prev = -1 };
+	pthread_t thread;
+	struct kvm_vm *vm;
+	u64 signals = 0;
+	int efd, toggles = 0;
+
+	vm = vm_with_ops(list, &r.vcpu);
+	ASSERT_LE(0, efd = new_efd());
+	ASSERT_EQ(0, pthread_create(&thread, NULL, race_vcpu, &r));
+	while (!READ_ONCE(r.done)) {
+		if (zone) {
+			ASSERT_EQ(0, coalesced(vm, true, MMIO_GPA, 4, 0));
+			ASSERT_EQ(0, coalesced(vm, false, MMIO_GPA, 4, 0));
+		} else {
+			ASSERT_EQ(0, ioeventfd(vm, efd, MMIO_GPA, 4, 0, 0));
+			ASSERT_EQ(0, ioeventfd(vm, efd, MMIO_GPA, 4, DEASSIGN, 0));
+		}
+		toggles++;
+	}
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	signals = efd_count(efd);
+	EXPECT_EQ((u64)RACE_WRITES, r.seen + signals)
+		TH_LOG("%llu exits, %llu seen, %llu signals, %d toggles",
+		       (unsigned long long)r.exits,
+		       (unsigned long long)r.seen,
+		       (unsigned long long)signals, toggles);
+	EXPECT_FALSE(r.bad_order);
+	EXPECT_LT(0, toggles);
+	TH_LOG("%llu writes exited, %llu signalled or coalesced, %d toggles",
+	       (unsigned long long)r.exits,
+	       (unsigned long long)(RACE_WRITES - r.exits), toggles);
+	close(efd);
+	vm_free(vm);
+}
+
+TEST(ioeventfd_toggled_while_the_guest_writes)
+{
+	TEST_REQUIRE_KVM();
+	race(_metadata, false);
+}
+
+TEST(coalesced_zone_toggled_while_the_guest_writes)
+{
+	TEST_REQUIRE_KVM();
+	race(_metadata, true);
 }
 
 static void expect_entry(struct __test_metadata *_metadata,
