@@ -12,6 +12,7 @@
 
 #include <linux/atomic.h>
 #include <linux/kvm.h>
+#include <linux/list.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
@@ -55,6 +56,64 @@ struct kvm_memslots {
 	struct kvm_memory_slot *by_id[KVM_USER_MEM_SLOTS];
 };
 
+/*
+ * The in-kernel I/O bus (virt/kvm/io_bus.c): devices that answer guest
+ * MMIO and port I/O without an exit to userspace (ioeventfds, coalesced
+ * MMIO zones, later the LAPIC, IOAPIC, PIC and PIT).
+ *
+ * A device covers [addr, addr + len), or exactly addr when len is 0, and
+ * is offered every access that lies wholly inside what it covers.  Several
+ * devices may cover one address: they are tried in (addr, len) order until
+ * one accepts.  A callback returns 0 when it handled the access and
+ * -EOPNOTSUPP when the access is "not mine" (the next device, and in the
+ * end userspace, gets it).  Callbacks run on the vCPU thread inside an SRCU
+ * read section of kvm->srcu: they may sleep only as SRCU allows, and must
+ * not take kvm->slots_lock.
+ */
+enum kvm_bus {
+	KVM_MMIO_BUS,
+	KVM_PIO_BUS,
+	/*
+	 * s390's virtio-ccw notifications.  KVM accepts ioeventfds for it on
+	 * every architecture; on x86 no access ever reaches it.
+	 */
+	KVM_VIRTIO_CCW_NOTIFY_BUS,
+	KVM_NR_BUSES
+};
+
+/* Devices per bus, ioeventfds not counted (KVM's NR_IOBUS_DEVS). */
+#define NR_IOBUS_DEVS		1000
+
+struct kvm_io_device;
+
+struct kvm_io_device_ops {
+	int (*read)(struct kvm_vcpu *vcpu, struct kvm_io_device *dev,
+		    gpa_t addr, int len, void *val);
+	int (*write)(struct kvm_vcpu *vcpu, struct kvm_io_device *dev,
+		     gpa_t addr, int len, const void *val);
+	/* At VM destruction, for every device still registered. */
+	void (*destructor)(struct kvm_io_device *dev);
+};
+
+struct kvm_io_device {
+	const struct kvm_io_device_ops *ops;
+};
+
+struct kvm_io_range {
+	gpa_t addr;
+	u64 len;			/* 0: exactly addr */
+	struct kvm_io_device *dev;
+	bool ioeventfd;			/* not counted against NR_IOBUS_DEVS */
+};
+
+/* Immutable once published; NULL stands for an empty bus. */
+struct kvm_io_bus {
+	int dev_count;
+	int ioeventfd_count;
+	u64 max_len;			/* bounds the lookup, see io_bus.c */
+	struct kvm_io_range range[];
+};
+
 struct kvm {
 	struct mm_struct *mm;		/* the creating process's, mmgrab()ed */
 	refcount_t users;		/* VM fd and every vCPU fd */
@@ -80,6 +139,14 @@ struct kvm {
 	struct mmu_notifier mmu_notifier;
 	/* Bumped when mappings were zapped: vCPUs flush before entering. */
 	atomic_long_t tlb_flush_gen;
+
+	/* Published under slots_lock, read under srcu (io_bus.c). */
+	struct kvm_io_bus __rcu *buses[KVM_NR_BUSES];
+	struct list_head ioeventfds;		/* eventfd.c, slots_lock */
+	struct list_head coalesced_zones;	/* coalesced_mmio.c, slots_lock */
+	/* Shared with userspace: every vCPU's mmap page COALESCED_MMIO. */
+	struct kvm_coalesced_mmio_ring *coalesced_mmio_ring;
+	spinlock_t ring_lock;			/* writers of the ring */
 
 	struct kvm_arch arch;
 };
@@ -127,6 +194,32 @@ int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data,
 int kvm_set_memory_region(struct kvm *kvm,
 			  const struct kvm_userspace_memory_region *mem);
 void kvm_free_memslots(struct kvm *kvm);
+
+/* virt/kvm/io_bus.c: register/unregister with kvm->slots_lock held. */
+int kvm_io_bus_register_dev(struct kvm *kvm, enum kvm_bus bus_idx,
+			    gpa_t addr, u64 len, struct kvm_io_device *dev);
+int kvm_io_bus_register_ioeventfd(struct kvm *kvm, enum kvm_bus bus_idx,
+				  gpa_t addr, u64 len,
+				  struct kvm_io_device *dev);
+int kvm_io_bus_unregister_dev(struct kvm *kvm, enum kvm_bus bus_idx,
+			      struct kvm_io_device *dev);
+/* From the vCPU thread: 0 when a device handled the access. */
+int kvm_io_bus_read(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx, gpa_t addr,
+		    int len, void *val);
+int kvm_io_bus_write(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx, gpa_t addr,
+		     int len, const void *val);
+void kvm_io_bus_destroy(struct kvm *kvm);
+
+/* virt/kvm/eventfd.c */
+int kvm_ioeventfd(struct kvm *kvm, const struct kvm_ioeventfd *args);
+
+/* virt/kvm/coalesced_mmio.c */
+int kvm_coalesced_mmio_init(struct kvm *kvm);
+void kvm_coalesced_mmio_free(struct kvm *kvm);
+int kvm_vm_ioctl_register_coalesced_mmio(struct kvm *kvm,
+					 const struct kvm_coalesced_mmio_zone *zone);
+int kvm_vm_ioctl_unregister_coalesced_mmio(struct kvm *kvm,
+					   const struct kvm_coalesced_mmio_zone *zone);
 
 /* virt/kvm/mmu_notifier.c */
 int kvm_init_mmu_notifier(struct kvm *kvm);

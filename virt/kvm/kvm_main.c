@@ -145,7 +145,14 @@ static long kvm_vm_ioctl_check_extension_generic(long ext)
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_SYNC_MMU:
 	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_NO_LENGTH:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case KVM_CAP_COALESCED_PIO:
 		return 1;
+	case KVM_CAP_COALESCED_MMIO:
+		/* Where the ring is in the vCPU mapping, as KVM answers. */
+		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	case KVM_CAP_NR_VCPUS:
 		return min_t(unsigned int, num_online_cpus(), KVM_MAX_VCPUS);
 	case KVM_CAP_MAX_VCPUS:
@@ -161,8 +168,11 @@ static long kvm_vm_ioctl_check_extension_generic(long ext)
 
 static long kvm_vcpu_mmap_size(void)
 {
-	/* struct kvm_run, then the PIO data page at KVM_PIO_PAGE_OFFSET. */
-	return PAGE_SIZE * (KVM_PIO_PAGE_OFFSET + 1);
+	/*
+	 * struct kvm_run, the PIO data page at KVM_PIO_PAGE_OFFSET, then the
+	 * coalesced MMIO ring at KVM_COALESCED_MMIO_PAGE_OFFSET (the next).
+	 */
+	return PAGE_SIZE * (KVM_COALESCED_MMIO_PAGE_OFFSET + 1);
 }
 
 /*
@@ -262,6 +272,8 @@ static vm_fault_t kvm_vcpu_fault(struct vm_fault *vmf)
 		page = virt_to_page(vcpu->run);
 	else if (vmf->pgoff == KVM_PIO_PAGE_OFFSET)
 		page = vcpu->pio_page;
+	else if (vmf->pgoff == KVM_COALESCED_MMIO_PAGE_OFFSET)
+		page = virt_to_page(vcpu->kvm->coalesced_mmio_ring);
 	else
 		return VM_FAULT_SIGBUS;
 	get_page(page);
@@ -458,11 +470,14 @@ static struct kvm *kvm_create_vm(unsigned long type)
 	mutex_init(&kvm->slots_lock);
 	spin_lock_init(&kvm->mmu_lock);
 	xa_init(&kvm->vcpus);
+	INIT_LIST_HEAD(&kvm->ioeventfds);
+	if (kvm_coalesced_mmio_init(kvm))
+		goto err_free;
 
 	RCU_INIT_POINTER(kvm->memslots,
 			 kvzalloc(sizeof(struct kvm_memslots), GFP_KERNEL_ACCOUNT));
 	if (!rcu_access_pointer(kvm->memslots))
-		goto err_free;
+		goto err_ring;
 	if (init_srcu_struct(&kvm->srcu))
 		goto err_slots;
 	r = kvm_arch_init_vm(kvm, type);
@@ -480,6 +495,8 @@ err_srcu:
 	cleanup_srcu_struct(&kvm->srcu);
 err_slots:
 	kvfree(rcu_access_pointer(kvm->memslots));
+err_ring:
+	kvm_coalesced_mmio_free(kvm);
 err_free:
 	mmdrop(kvm->mm);
 	kfree(kvm);
@@ -496,6 +513,9 @@ static void kvm_destroy_vm(struct kvm *kvm)
 	xa_for_each(&kvm->vcpus, i, vcpu)
 		kvm_vcpu_destroy(vcpu);
 	xa_destroy(&kvm->vcpus);
+	/* No vCPU is left to reach a device: ioeventfds drop their eventfds. */
+	kvm_io_bus_destroy(kvm);
+	kvm_coalesced_mmio_free(kvm);
 	kvm_arch_destroy_vm(kvm);
 	kvm_free_memslots(kvm);
 	cleanup_srcu_struct(&kvm->srcu);
@@ -526,6 +546,27 @@ static long kvm_vm_ioctl_set_memory_region(struct kvm *kvm,
 	return kvm_set_memory_region(kvm, &mem);
 }
 
+static long kvm_vm_ioctl_ioeventfd(struct kvm *kvm, unsigned long arg)
+{
+	struct kvm_ioeventfd data;
+
+	if (copy_from_user(&data, (void __user *)arg, sizeof(data)))
+		return -EFAULT;
+	return kvm_ioeventfd(kvm, &data);
+}
+
+static long kvm_vm_ioctl_coalesced_mmio(struct kvm *kvm, unsigned int ioctl,
+					unsigned long arg)
+{
+	struct kvm_coalesced_mmio_zone zone;
+
+	if (copy_from_user(&zone, (void __user *)arg, sizeof(zone)))
+		return -EFAULT;
+	if (ioctl == KVM_REGISTER_COALESCED_MMIO)
+		return kvm_vm_ioctl_register_coalesced_mmio(kvm, &zone);
+	return kvm_vm_ioctl_unregister_coalesced_mmio(kvm, &zone);
+}
+
 static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			 unsigned long arg)
 {
@@ -540,6 +581,11 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return kvm_vm_ioctl_set_memory_region(kvm, arg);
 	case KVM_CHECK_EXTENSION:
 		return kvm_vm_ioctl_check_extension_generic(arg);
+	case KVM_IOEVENTFD:
+		return kvm_vm_ioctl_ioeventfd(kvm, arg);
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO:
+		return kvm_vm_ioctl_coalesced_mmio(kvm, ioctl, arg);
 	default:
 		return kvm_arch_vm_ioctl(kvm, ioctl, arg);
 	}

@@ -320,6 +320,9 @@ static int kvm_emul_read(void *opaque, u64 la, void *val, unsigned int len)
 		m->completed = false;
 		return X86EMUL_CONTINUE;
 	}
+	/* An in-kernel device (io_bus.c) answers without an exit. */
+	if (!kvm_io_bus_read(em->vcpu, KVM_MMIO_BUS, gpa, len, val))
+		return X86EMUL_CONTINUE;
 	m->gpa = gpa;
 	m->len = len;
 	m->is_write = false;
@@ -342,6 +345,9 @@ static int kvm_emul_write(void *opaque, u64 la, const void *val,
 		       X86EMUL_UNHANDLEABLE : X86EMUL_CONTINUE;
 	if (len > sizeof(m->data))
 		return X86EMUL_UNHANDLEABLE;
+	/* An ioeventfd, a coalesced zone or a device takes it: no exit. */
+	if (!kvm_io_bus_write(em->vcpu, KVM_MMIO_BUS, gpa, len, val))
+		return X86EMUL_CONTINUE;
 	m->gpa = gpa;
 	m->len = len;
 	m->is_write = true;
@@ -666,6 +672,14 @@ static int kvm_string_pio(struct kvm_vcpu *vcpu, u16 port, int size, bool in,
 		r = kvm_string_pio_copy(vcpu, false);
 		if (r <= 0 || vcpu->arch.exception.pending)
 			return r;
+		/*
+		 * The element (OUTS moves one per exit) is in the data page
+		 * and the registers have moved past it: an in-kernel device
+		 * may take it with no exit.  INS always exits.
+		 */
+		if (!kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, size,
+				      page_address(vcpu->pio_page)))
+			return 1;
 		/* The elements are already in the data page: nothing to finish. */
 	}
 	return kvm_pio_exit(vcpu, port, size, in, sp->n);
@@ -679,6 +693,7 @@ int kvm_emulate_pio(struct kvm_vcpu *vcpu, u16 port, int size, bool in,
 		    bool string, bool rep, unsigned long next_rip)
 {
 	struct kvm_pio_request *pio = &vcpu->arch.pio;
+	void *data = page_address(vcpu->pio_page);
 
 	if (string)
 		return kvm_string_pio(vcpu, port, size, in, rep, next_rip);
@@ -687,12 +702,20 @@ int kvm_emulate_pio(struct kvm_vcpu *vcpu, u16 port, int size, bool in,
 	pio->in = in;
 	pio->count = 1;
 	pio->next_rip = next_rip;
+	/*
+	 * An in-kernel device (io_bus.c) completes the instruction at once,
+	 * exactly as the next KVM_RUN would after an exit.
+	 */
 	if (in) {
+		if (!kvm_io_bus_read(vcpu, KVM_PIO_BUS, port, size, data))
+			return kvm_complete_pio_in(vcpu);
 		vcpu->arch.complete_userspace_io = kvm_complete_pio_in;
 	} else {
 		unsigned long rax = kvm_reg_read(vcpu, VCPU_REGS_RAX);
 
-		memcpy(page_address(vcpu->pio_page), &rax, size);
+		memcpy(data, &rax, size);
+		if (!kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, size, data))
+			return kvm_complete_pio_out(vcpu);
 		vcpu->arch.complete_userspace_io = kvm_complete_pio_out;
 	}
 	return kvm_pio_exit(vcpu, port, size, in, 1);

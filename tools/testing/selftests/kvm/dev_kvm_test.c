@@ -59,6 +59,11 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_KVMCLOCK_CTRL:
 	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
 	case KVM_CAP_ENABLE_CAP:
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_NO_LENGTH:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case KVM_CAP_COALESCED_MMIO:
+	case KVM_CAP_COALESCED_PIO:
 		return true;
 	default:
 		return false;
@@ -116,14 +121,20 @@ TEST_F(dev_kvm, check_extension_reports_only_what_is_implemented)
 	EXPECT_EQ(0, ioctl(self->fd, KVM_CHECK_EXTENSION, 1UL << 40));
 }
 
-TEST_F(dev_kvm, vcpu_mmap_size_covers_run_and_pio_page)
+TEST_F(dev_kvm, vcpu_mmap_size_covers_run_pio_and_coalesced_pages)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	int size = ioctl(self->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 
-	/* struct kvm_run, then the PIO data page (KVM_PIO_PAGE_OFFSET). */
+	/*
+	 * struct kvm_run, the PIO data page (KVM_PIO_PAGE_OFFSET), then the
+	 * coalesced MMIO ring (KVM_COALESCED_MMIO_PAGE_OFFSET), as in KVM.
+	 */
 	ASSERT_LE((long)sizeof(struct kvm_run), page);
-	EXPECT_EQ(page * (KVM_PIO_PAGE_OFFSET + 1), size);
+	EXPECT_EQ(KVM_PIO_PAGE_OFFSET + 1, KVM_COALESCED_MMIO_PAGE_OFFSET);
+	EXPECT_EQ(page * (KVM_COALESCED_MMIO_PAGE_OFFSET + 1), size);
+	EXPECT_EQ(KVM_COALESCED_MMIO_PAGE_OFFSET,
+		  ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO));
 	EXPECT_EQ(-1, ioctl(self->fd, KVM_GET_VCPU_MMAP_SIZE, 1));
 	EXPECT_EQ(EINVAL, errno);
 }
