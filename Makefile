@@ -26,7 +26,8 @@ LSRC_FILES := scripts/checkpatch.pl scripts/spelling.txt \
 C_SOURCES = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h')
 
 .PHONY: all modules clean deps check sparse checkpatch selftests initramfs unit \
-	test demo bench upstream-build upstream-selftests help
+	test demo bench upstream-build upstream-build-noirqchip \
+	upstream-selftests help
 
 all: modules
 
@@ -92,13 +93,20 @@ unit: $(LSRC)/.stamp
 # (never run with TARGET=stock: they compare both anyway).
 WITH_UPSTREAM := $(if $(filter 0,$(UPSTREAM)),,$(filter kestrel,$(TARGET)))
 
-test: initramfs unit $(if $(WITH_UPSTREAM),upstream-build)
+# Both upstream builds: as shipped, and without KVM_CREATE_IRQCHIP.
+UPSTREAM_OUT_NOIRQ := $(BUILD)/upstream-selftests-noirqchip
+
+upstream-build-noirqchip:
+	@$(MAKE) --no-print-directory upstream-build UPSTREAM_NO_IRQCHIP=1
+
+test: initramfs unit $(if $(WITH_UPSTREAM),upstream-build upstream-build-noirqchip)
 	$(EHOST)/run-tests --kver $(KVER) --module kestrel.ko \
 		--tests $(TESTS_OUT) --initramfs $(INITRAMFS) --unit $(UNIT_OUT) \
 		--logdir $(BUILD)/logs/$(TARGET) \
 		$(if $(VARIANTS),--variants "$(VARIANTS)") \
 		$(if $(SMP),--smp $(SMP)) $(if $(filter 0,$(CANARIES)),--no-canaries) \
 		$(if $(WITH_UPSTREAM),--upstream $(UPSTREAM_OUT) \
+			--upstream-noirqchip $(UPSTREAM_OUT_NOIRQ) \
 			$(if $(UPSTREAM_TESTS),--upstream-tests "$(UPSTREAM_TESTS)"))
 
 demo: modules selftests
