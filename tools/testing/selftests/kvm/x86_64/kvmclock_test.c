@@ -66,29 +66,6 @@ static_assert(sizeof(struct wall_clock) == 12, "pvclock_wall_clock");
  * Guest side
  */
 
-static inline u64 rdmsr(u32 index)
-{
-	u32 lo, hi;
-
-	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(index)
-			     : "memory");
-	return ((u64)hi << 32) | lo;
-}
-
-static inline void wrmsr(u32 index, u64 value)
-{
-	__asm__ __volatile__("wrmsr" : : "c"(index), "a"((u32)value),
-			     "d"((u32)(value >> 32)) : "memory");
-}
-
-static inline u64 rdtsc(void)
-{
-	u32 lo, hi;
-
-	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((u64)hi << 32) | lo;
-}
-
 static inline u64 vmmcall(u64 nr, u64 a0, u64 a1)
 {
 	u64 r;

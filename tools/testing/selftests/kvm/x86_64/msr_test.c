@@ -390,29 +390,6 @@ TEST_F(vcpu, too_many)
  * Guest side
  */
 
-static inline u64 rdmsr(u32 index)
-{
-	u32 lo, hi;
-
-	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(index)
-			     : "memory");
-	return ((u64)hi << 32) | lo;
-}
-
-static inline void wrmsr(u32 index, u64 value)
-{
-	__asm__ __volatile__("wrmsr" : : "c"(index), "a"((u32)value),
-			     "d"((u32)(value >> 32)) : "memory");
-}
-
-static inline u64 rdtsc(void)
-{
-	u32 lo, hi;
-
-	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((u64)hi << 32) | lo;
-}
-
 /* Host-set values, then the guest's own (guest and host copies alike). */
 static const struct msr_value guest_msrs[] = {
 	{ MSR_STAR, 0x0023001000000000ULL },

@@ -23,28 +23,6 @@
 #define ITERATIONS		40
 #define MAX_MSRS		512
 
-static inline u64 guest_rdmsr(u32 index)
-{
-	u32 lo, hi;
-
-	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(index));
-	return lo | ((u64)hi << 32);
-}
-
-static inline void guest_wrmsr(u32 index, u64 v)
-{
-	__asm__ __volatile__("wrmsr" : : "c"(index), "a"((u32)v),
-			     "d"((u32)(v >> 32)));
-}
-
-static inline u64 guest_rdtsc(void)
-{
-	u32 lo, hi;
-
-	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-	return lo | ((u64)hi << 32);
-}
-
 /* Each OUT to port 0x80 is a point where the host may move the vCPU. */
 static void guest_compute(u64 iterations)
 {
@@ -55,16 +33,16 @@ static void guest_compute(u64 iterations)
 		u64 kgs, dr0, x, tsc;
 
 		sum = sum * 6364136223846793005ULL + i;
-		guest_wrmsr(MSR_KERNEL_GS_BASE, sum & 0x7fffffffffffULL);
+		wrmsr(MSR_KERNEL_GS_BASE, sum & 0x7fffffffffffULL);
 		__asm__ __volatile__("mov %0, %%dr0" : : "r"(sum >> 3));
 		__asm__ __volatile__("movq %0, %%xmm14\n\t"
 				     "paddq %%xmm14, %%xmm15"
 				     : : "r"(sum) : "xmm14", "xmm15");
 		__asm__ __volatile__("out %%al, $0x80" : : "a"(0) : "memory");
-		kgs = guest_rdmsr(MSR_KERNEL_GS_BASE);
+		kgs = rdmsr(MSR_KERNEL_GS_BASE);
 		__asm__ __volatile__("mov %%dr0, %0" : "=r"(dr0));
 		__asm__ __volatile__("movq %%xmm15, %0" : "=r"(x));
-		tsc = guest_rdtsc();
+		tsc = rdtsc();
 		GUEST_ASSERT(tsc > prev_tsc);
 		prev_tsc = tsc;
 		sum ^= kgs + dr0 + x;

@@ -211,6 +211,30 @@ void guest_exception_report(u64 vector, u64 error, u64 rip);
 void guest_code_returned(void);
 
 /* Guest-side helpers (any mode that can run them). */
+/* RDMSR, WRMSR and RDTSC in the guest (#GP faults report as usual). */
+static inline u64 rdmsr(u32 index)
+{
+	u32 lo, hi;
+
+	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(index)
+			     : "memory");
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void wrmsr(u32 index, u64 value)
+{
+	__asm__ __volatile__("wrmsr" : : "c"(index), "a"((u32)value),
+			     "d"((u32)(value >> 32)) : "memory");
+}
+
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
 static inline void guest_halt(void)
 {
 	__asm__ __volatile__("hlt" ::: "memory");
