@@ -127,7 +127,13 @@ static bool tdp_map(struct kvm_vcpu *vcpu, gfn_t gfn, unsigned long pfn,
 	return (old & _PAGE_PRESENT) && old != new;
 }
 
-static bool tdp_zap(u64 *table, int level, gfn_t base, gfn_t start, gfn_t end)
+/*
+ * A table whose whole span is zapped is unhooked from its parent and put
+ * on @detached (its level in page->private), to be freed once no CPU can
+ * still walk it; a partly zapped one is descended into.
+ */
+static bool tdp_zap(u64 *table, int level, gfn_t base, gfn_t start, gfn_t end,
+		    struct list_head *detached)
 {
 	gfn_t span = 1ULL << ((level - 1) * 9);
 	bool flush = false;
@@ -136,26 +142,57 @@ static bool tdp_zap(u64 *table, int level, gfn_t base, gfn_t start, gfn_t end)
 	for (i = 0; i < PTRS_PER_PTE; i++) {
 		gfn_t lo = base + i * span;
 		u64 e = table[i];
+		struct page *child;
 
 		if (lo >= end || lo + span <= start || !(e & _PAGE_PRESENT))
 			continue;
+		flush = true;
 		if (level == 1) {
 			WRITE_ONCE(table[i], 0);
-			flush = true;
+		} else if (lo >= start && lo + span <= end) {
+			WRITE_ONCE(table[i], 0);
+			child = virt_to_page(tdp_child(e));
+			set_page_private(child, level - 1);
+			list_add(&child->lru, detached);
 		} else {
-			flush |= tdp_zap(tdp_child(e), level - 1, lo, start, end);
+			tdp_zap(tdp_child(e), level - 1, lo, start, end,
+				detached);
 		}
 	}
 	return flush;
 }
 
+/*
+ * Zap [start, end).  Unhooked tables are freed here, after a TLB flush
+ * that makes every vCPU leave guest mode and flush on its next entry: from
+ * then on no hardware walk can reach them (APM vol. 2, 15.16: the TLB and
+ * the nested paging structures are cached per ASID until flushed).  So a
+ * VMM moving or deleting slots, or the host reclaiming memory, does not
+ * leave empty tables behind until the VM dies.  Returns whether the
+ * caller still owes a TLB flush.
+ */
 bool kvm_arch_unmap_gfn_range(struct kvm *kvm, gfn_t start, gfn_t end)
 {
+	LIST_HEAD(detached);
+	struct page *page, *next;
+	bool flush;
+
 	lockdep_assert_held(&kvm->mmu_lock);
 	if (!kvm->arch.tdp_root || start >= end)
 		return false;
-	return tdp_zap(page_address(kvm->arch.tdp_root), kvm->arch.tdp_levels,
-		       0, start, end);
+	flush = tdp_zap(page_address(kvm->arch.tdp_root), kvm->arch.tdp_levels,
+			0, start, end, &detached);
+	if (list_empty(&detached))
+		return flush;
+	kvm_flush_remote_tlbs(kvm);
+	list_for_each_entry_safe(page, next, &detached, lru) {
+		int level = page_private(page);
+
+		list_del_init(&page->lru);
+		set_page_private(page, 0);
+		tdp_free_table(page_address(page), level);
+	}
+	return false;
 }
 
 /*

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "kselftest_harness.h"
+#include "host_util.h"
 #include "kvm_util.h"
 #include "processor.h"
 #include "ucall.h"
@@ -127,6 +128,61 @@ TEST(dontneed)
 	EXPECT_EQ(0x6666U, uc.args[1]);
 	EXPECT_EQ(0U, uc.args[2]);
 	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
+	vm_free(vm);
+}
+
+#define MOVE_SLOT	1
+#define MOVE_SIZE	(32ULL << 20)
+#define MOVE_GPA	(1ULL << 30)
+#define MOVE_PLACES	96		/* 32 MiB steps from 1 GiB to 4 GiB */
+#define MOVE_ROUNDS	(2 * MOVE_PLACES)
+
+static u64 move_base;
+
+/* Touch each 2 MiB of the moving slot (one nested page table each). */
+static void guest_touch_moving_slot(void)
+{
+	for (;;) {
+		u64 base = READ_ONCE(move_base), off;
+
+		for (off = 0; off < MOVE_SIZE; off += 2ULL << 20)
+			WRITE_ONCE(*(u8 *)(base + off), 1);
+		GUEST_SYNC(0);
+	}
+}
+
+/*
+ * A slot moved through 96 places, twice, its pages touched at each: the
+ * nested page tables built for the old place are freed when it is zapped,
+ * not kept until the VM dies (16 table pages per place: 6 MiB kept).
+ */
+TEST(moved_slot_tables_freed)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	long before, after;
+	int i;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
+				       GUEST_ENTRY(guest_touch_moving_slot),
+				       &vcpu);
+	vm_add_memslot(vm, MOVE_SLOT, MOVE_GPA, MOVE_SIZE, 0);
+	move_base = MOVE_GPA;
+	sync_global_to_guest(vm, move_base);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	before = host_free_pages();
+	for (i = 0; i < MOVE_ROUNDS; i++) {
+		move_base = MOVE_GPA + ((i + 1) % MOVE_PLACES) * MOVE_SIZE;
+		vm_memslot_move(vm, MOVE_SLOT, move_base);
+		sync_global_to_guest(vm, move_base);
+		ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	}
+	after = host_free_pages();
+	EXPECT_LT(before - after, 512L)
+		TH_LOG("%ld pages fewer free after %d moves", before - after,
+		       MOVE_ROUNDS);
 	vm_free(vm);
 }
 
