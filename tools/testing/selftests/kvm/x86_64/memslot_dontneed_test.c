@@ -133,7 +133,7 @@ TEST(dontneed)
 
 #define MOVE_SLOT	1
 #define MOVE_SIZE	(32ULL << 20)
-#define MOVE_GPA	(1ULL << 30)
+#define MOVE_GPA	BIT_ULL(30)
 #define MOVE_PLACES	96		/* 32 MiB steps from 1 GiB to 4 GiB */
 #define MOVE_ROUNDS	(2 * MOVE_PLACES)
 
