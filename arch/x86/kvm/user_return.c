@@ -24,6 +24,7 @@ static const u32 kvm_uret_msrs[KVM_NR_URET_MSRS] = {
 struct kvm_uret_cpu {
 	struct user_return_notifier urn;
 	bool registered;
+	bool host_read;			/* host[] holds this CPU's values */
 	u64 host[KVM_NR_URET_MSRS];
 	u64 curr[KVM_NR_URET_MSRS];
 };
@@ -35,9 +36,11 @@ static void kvm_uret_restore(struct kvm_uret_cpu *c)
 {
 	int i;
 
-	for (i = 0; i < KVM_NR_URET_MSRS; i++)
+	for (i = 0; i < KVM_NR_URET_MSRS; i++) {
 		if (c->curr[i] != c->host[i])
 			wrmsrl(kvm_uret_msrs[i], c->host[i]);
+		c->curr[i] = c->host[i];
+	}
 	user_return_notifier_unregister(&c->urn);
 	c->registered = false;
 }
@@ -51,32 +54,38 @@ static void kvm_on_user_return(struct user_return_notifier *urn)
 	local_irq_save(flags);
 	if (c->registered)
 		kvm_uret_restore(c);
+	c->host_read = false;
 	local_irq_restore(flags);
 }
 
 /*
  * Load @value into user-return MSR @slot on this CPU; preemption is off.
- * The host's values are read when the first guest value goes in: until
- * then the CPU holds them.
+ * The host's values are read once per CPU, before the first guest value
+ * goes in (the kernel sets them at CPU bring-up); the notifier is armed
+ * only when a value differs, so a guest with the host's values (TSC_AUX 0
+ * on CPU 0) costs no MSR access at all.
  */
 void kvm_uret_msr_set(enum kvm_uret_slot slot, u64 value)
 {
 	struct kvm_uret_cpu *c = this_cpu_ptr(&kvm_uret_cpu);
 	int i;
 
-	if (!c->registered) {
+	if (!c->host_read) {
 		for (i = 0; i < KVM_NR_URET_MSRS; i++) {
 			rdmsrl(kvm_uret_msrs[i], c->host[i]);
 			c->curr[i] = c->host[i];
 		}
-		c->urn.on_user_return = kvm_on_user_return;
-		user_return_notifier_register(&c->urn);
-		c->registered = true;
+		c->host_read = true;
 	}
 	if (c->curr[slot] == value)
 		return;
 	wrmsrl(kvm_uret_msrs[slot], value);
 	c->curr[slot] = value;
+	if (!c->registered) {
+		c->urn.on_user_return = kvm_on_user_return;
+		user_return_notifier_register(&c->urn);
+		c->registered = true;
+	}
 }
 
 /* Before virtualization goes off on this CPU (unload, CPU offline). */

@@ -88,9 +88,16 @@ void kvm_load_guest_xsave_state(struct kvm_vcpu *vcpu)
 {
 	if ((vcpu->arch.cr4 & X86_CR4_OSXSAVE) && vcpu->arch.xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->arch.xcr0);
-	/* The guest may write PKRU with its own CR4.PKE; the host's is the task's. */
-	vcpu->arch.host_pkru = read_pkru();
-	write_pkru(vcpu->arch.pkru);
+	/*
+	 * PKRU matters to the guest, and can be written by it, only with its
+	 * CR4.PKE (SDM vol. 3A, 4.6.2; WRPKRU is #UD without it); the host's
+	 * is the task's.
+	 */
+	if (vcpu->arch.cr4 & X86_CR4_PKE) {
+		vcpu->arch.host_pkru = read_pkru();
+		if (vcpu->arch.pkru != vcpu->arch.host_pkru)
+			write_pkru(vcpu->arch.pkru);
+	}
 	vcpu->arch.xsave_state_loaded = true;
 }
 
@@ -100,19 +107,24 @@ void kvm_load_host_xsave_state(struct kvm_vcpu *vcpu)
 
 	if (!vcpu->arch.xsave_state_loaded)
 		return;
-	vcpu->arch.pkru = read_pkru();
-	write_pkru(vcpu->arch.host_pkru);
+	if (vcpu->arch.cr4 & X86_CR4_PKE) {
+		vcpu->arch.pkru = read_pkru();
+		if (vcpu->arch.pkru != vcpu->arch.host_pkru)
+			write_pkru(vcpu->arch.host_pkru);
+	}
 	if (!boot_cpu_has(X86_FEATURE_XSAVE))
 		goto out;
-	xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	/*
 	 * Real CPUs honour the XSETBV intercept, so this is the value the
 	 * guest was given.  QEMU's TCG SVM does not: its guests write XCR0
 	 * themselves (within what the host CPU allows), and keeping their
 	 * value is what lets such a guest use AVX after its next exit.
+	 * Without CR4.OSXSAVE the guest cannot write XCR0 (XSETBV is #UD).
 	 */
-	if (vcpu->arch.cr4 & X86_CR4_OSXSAVE)
-		vcpu->arch.xcr0 = xcr0;
+	if (!(vcpu->arch.cr4 & X86_CR4_OSXSAVE))
+		goto out;
+	xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	vcpu->arch.xcr0 = xcr0;
 	if (xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
 out:
