@@ -42,6 +42,8 @@ struct kvm_memory_slot {
 	unsigned long userspace_addr;
 	u32 flags;
 	u16 id;
+	/* KVM_MEM_LOG_DIRTY_PAGES: a bit per page written (dirty_log.c) */
+	unsigned long *dirty_bitmap;
 };
 
 /*
@@ -185,6 +187,11 @@ static inline unsigned long kvm_gfn_to_hva(struct kvm_memory_slot *slot,
 
 /* Guest physical memory from the vCPU thread; 0 or -EFAULT. */
 int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len);
+/* Dirty logging (dirty_log.c). */
+unsigned long kvm_dirty_bitmap_bytes(const struct kvm_memory_slot *slot);
+int kvm_alloc_dirty_bitmap(struct kvm_memory_slot *slot);
+void kvm_mark_page_dirty(struct kvm_memory_slot *slot, gfn_t gfn);
+long kvm_vm_ioctl_get_dirty_log(struct kvm *kvm, void __user *argp);
 /* KVM_ENABLE_CAP(KVM_CAP_MAX_VCPU_ID) on a VM. */
 int kvm_set_max_vcpu_id(struct kvm *kvm, u64 max);
 int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data,

@@ -579,6 +579,8 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return kvm_vm_ioctl_create_vcpu(kvm, arg);
 	case KVM_SET_USER_MEMORY_REGION:
 		return kvm_vm_ioctl_set_memory_region(kvm, arg);
+	case KVM_GET_DIRTY_LOG:
+		return kvm_vm_ioctl_get_dirty_log(kvm, (void __user *)arg);
 	case KVM_CHECK_EXTENSION:
 		return kvm_vm_ioctl_check_extension_generic(arg);
 	case KVM_IOEVENTFD:

@@ -58,6 +58,8 @@ static int kvm_guest_copy(struct kvm *kvm, gpa_t gpa, void *data,
 			r = -EFAULT;
 			break;
 		}
+		if (write)
+			kvm_mark_page_dirty(slot, gpa >> PAGE_SHIFT);
 		gpa += n;
 		data += n;
 		len -= n;
@@ -162,8 +164,41 @@ static int kvm_replace_memslot(struct kvm *kvm, u16 id,
 	if (invalidate)
 		kvm_slot_invalidate_end(kvm);
 	kvfree(cur);
+	if (old)
+		kvfree(old->dirty_bitmap);
 	kfree(old);
 	return 0;
+}
+
+/*
+ * Logging turned on for a slot that stays where it is: its pages may be
+ * mapped writable already; zap them, so that every write from now on
+ * faults and is logged.
+ */
+static void kvm_slot_start_logging(struct kvm *kvm, struct kvm_memory_slot *slot)
+{
+	spin_lock(&kvm->mmu_lock);
+	if (kvm_arch_unmap_gfn_range(kvm, slot->base_gfn,
+				     slot->base_gfn + slot->npages))
+		kvm_flush_remote_tlbs(kvm);
+	spin_unlock(&kvm->mmu_lock);
+}
+
+/*
+ * The dirty bitmap of @new: a logged slot keeps its bitmap across a move
+ * or a flag change (taken from @old), else gets a new one.
+ */
+static int kvm_slot_dirty_bitmap(struct kvm_memory_slot *old,
+				 struct kvm_memory_slot *new)
+{
+	if (!(new->flags & KVM_MEM_LOG_DIRTY_PAGES))
+		return 0;
+	if (old && old->dirty_bitmap) {
+		new->dirty_bitmap = old->dirty_bitmap;
+		old->dirty_bitmap = NULL;
+		return 0;
+	}
+	return kvm_alloc_dirty_bitmap(new);
 }
 
 static int kvm_check_memory_region(const struct kvm_userspace_memory_region *mem)
@@ -195,6 +230,7 @@ static int __kvm_set_memory_region(struct kvm *kvm,
 	unsigned long npages = mem->memory_size >> PAGE_SHIFT;
 	struct kvm_memory_slot *old, *new;
 	u16 id = (u16)mem->slot;
+	bool start_logging;
 	int r;
 
 	/* First: the slot id indexes by_id[]. */
@@ -234,10 +270,25 @@ static int __kvm_set_memory_region(struct kvm *kvm,
 	new->npages = npages;
 	new->userspace_addr = mem->userspace_addr;
 	new->flags = mem->flags;
-	r = kvm_replace_memslot(kvm, id, old, new);
-	if (r)
+	/* (kvm_replace_memslot() frees @old.) */
+	start_logging = old && old->base_gfn == base_gfn &&
+			(new->flags & KVM_MEM_LOG_DIRTY_PAGES) &&
+			!(old->flags & KVM_MEM_LOG_DIRTY_PAGES);
+	r = kvm_slot_dirty_bitmap(old, new);
+	if (!r)
+		r = kvm_replace_memslot(kvm, id, old, new);
+	if (r) {
+		if (old && !old->dirty_bitmap && new->dirty_bitmap &&
+		    (old->flags & KVM_MEM_LOG_DIRTY_PAGES))
+			old->dirty_bitmap = new->dirty_bitmap;	/* give it back */
+		else
+			kvfree(new->dirty_bitmap);
 		kfree(new);
-	return r;
+		return r;
+	}
+	if (start_logging)
+		kvm_slot_start_logging(kvm, new);
+	return 0;
 }
 
 int kvm_set_memory_region(struct kvm *kvm,
@@ -257,7 +308,10 @@ void kvm_free_memslots(struct kvm *kvm)
 	struct kvm_memslots *slots = rcu_dereference_protected(kvm->memslots, 1);
 	int i;
 
-	for (i = 0; i < KVM_USER_MEM_SLOTS; i++)
+	for (i = 0; i < KVM_USER_MEM_SLOTS; i++) {
+		if (slots->by_id[i])
+			kvfree(slots->by_id[i]->dirty_bitmap);
 		kfree(slots->by_id[i]);
+	}
 	kvfree(slots);
 }

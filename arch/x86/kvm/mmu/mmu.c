@@ -219,9 +219,16 @@ static int tdp_fault_in(struct kvm_vcpu *vcpu, struct kvm_memory_slot *slot,
 		return -EFAULT;
 
 	spin_lock(&kvm->mmu_lock);
-	/* If an invalidation raced with the lookup, let the guest fault again. */
-	if (!kvm_mmu_invalidate_retry(kvm, seq))
+	/*
+	 * If an invalidation raced with the lookup, let the guest fault again.
+	 * A writable mapping and its dirty bit appear together under the
+	 * lock, so KVM_GET_DIRTY_LOG never zaps one without the other.
+	 */
+	if (!kvm_mmu_invalidate_retry(kvm, seq)) {
 		stale = tdp_map(vcpu, gfn, page_to_pfn(page), write);
+		if (write)
+			kvm_mark_page_dirty(slot, gfn);
+	}
 	if (stale)
 		kvm_flush_remote_tlbs(kvm);
 	spin_unlock(&kvm->mmu_lock);
