@@ -18,6 +18,7 @@
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/signal.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
@@ -168,6 +169,9 @@ struct kvm_vcpu {
 	struct kvm_run *run;		/* shared with userspace (mmap page 0) */
 	struct page *pio_page;		/* mmap page KVM_PIO_PAGE_OFFSET */
 	struct preempt_notifier preempt_notifier;
+	/* KVM_SET_SIGNAL_MASK: the signal mask while in KVM_RUN */
+	bool sigset_active;
+	sigset_t sigset;
 	struct kvm_vcpu_arch arch;
 };
 

@@ -301,6 +301,51 @@ static int kvm_vcpu_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
+/*
+ * KVM_SET_SIGNAL_MASK (api.rst 4.21): the mask in force during KVM_RUN, so
+ * a VMM can keep its vCPU-kick signal blocked except inside the guest.
+ * SIGKILL and SIGSTOP cannot be blocked.  No argument: no mask.
+ */
+static long kvm_vcpu_ioctl_set_sigmask(struct kvm_vcpu *vcpu,
+				       struct kvm_signal_mask __user *arg)
+{
+	struct kvm_signal_mask m;
+	sigset_t set;
+
+	if (!arg) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&m, arg, sizeof(m)))
+		return -EFAULT;
+	if (m.len != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, arg->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
+/*
+ * Only the task itself changes ->real_blocked, and it stays a subset of
+ * ->blocked, which is what its lockless readers rely on (as in KVM).
+ */
+static long kvm_vcpu_run(struct kvm_vcpu *vcpu)
+{
+	long r;
+
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
+	r = kvm_arch_vcpu_ioctl_run(vcpu);
+	if (vcpu->sigset_active) {
+		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
+		sigemptyset(&current->real_blocked);
+	}
+	return r;
+}
+
 static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 			   unsigned long arg)
 {
@@ -314,7 +359,10 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		return -EINTR;
 	switch (ioctl) {
 	case KVM_RUN:
-		r = arg ? -EINVAL : kvm_arch_vcpu_ioctl_run(vcpu);
+		r = arg ? -EINVAL : kvm_vcpu_run(vcpu);
+		break;
+	case KVM_SET_SIGNAL_MASK:
+		r = kvm_vcpu_ioctl_set_sigmask(vcpu, (void __user *)arg);
 		break;
 	default:
 		r = kvm_arch_vcpu_ioctl(vcpu, ioctl, arg);
