@@ -1027,7 +1027,8 @@ int kvm_guest_maxphyaddr(struct kvm_vcpu *vcpu)
 	if (!e || e->eax < 0x80000008)
 		return 36;
 	e = cpuid_find_first(entries, nent, 0x80000008);
-	return e ? e->eax & 0xff : 36;
+	/* 0 is as absent (msr.c agrees); past 52 no x86 CPU goes. */
+	return e && (e->eax & 0xff) ? min(e->eax & 0xff, 52U) : 36;
 }
 
 /*

@@ -812,7 +812,7 @@ int kvm_emulate_mov_to_cr4(struct kvm_vcpu *vcpu)
 		kvm_queue_exception_e(vcpu, X86_TRAP_GP, 0);
 		return 1;
 	}
-	vcpu->arch.rip += insn.len;
+	kvm_complete_insn(vcpu, vcpu->arch.rip + insn.len);
 	return 1;
 }
 

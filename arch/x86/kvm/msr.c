@@ -95,12 +95,15 @@ static bool guest_cpuid_bit(struct kvm_vcpu *vcpu, u32 function, u32 index,
 	return regs[reg] & BIT(bit);
 }
 
-/* CPUID 8000_0008h:EAX[7:0], or 36 when absent (SDM vol. 3A, 4.1.4). */
+/*
+ * CPUID 8000_0008h:EAX[7:0], or 36 when absent (SDM vol. 3A, 4.1.4); at
+ * most 52, the architectural limit, so that shifts by it stay defined.
+ */
 static int guest_maxphyaddr(struct kvm_vcpu *vcpu)
 {
 	const struct kvm_cpuid_entry2 *e = msr_cpuid_entry(vcpu, 0x80000008, 0);
 
-	return e && (e->eax & 0xff) ? e->eax & 0xff : 36;
+	return e && (e->eax & 0xff) ? min(e->eax & 0xff, 52U) : 36;
 }
 
 static u64 guest_reserved_pa_bits(struct kvm_vcpu *vcpu)

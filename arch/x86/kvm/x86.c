@@ -120,11 +120,14 @@ void kvm_load_host_xsave_state(struct kvm_vcpu *vcpu)
 	 * themselves (within what the host CPU allows), and keeping their
 	 * value is what lets such a guest use AVX after its next exit.
 	 * Without CR4.OSXSAVE the guest cannot write XCR0 (XSETBV is #UD).
+	 * A value its CPUID does not allow is dropped: the next entry loads
+	 * the last valid one again, and saved state stays restorable.
 	 */
 	if (!(vcpu->arch.cr4 & X86_CR4_OSXSAVE))
 		goto out;
 	xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-	vcpu->arch.xcr0 = xcr0;
+	if (xcr0 != vcpu->arch.xcr0)
+		kvm_set_xcr0(vcpu, xcr0);
 	if (xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
 out:
@@ -136,17 +139,22 @@ out:
  * AVX-512 components together and with AVX, only what the guest's CPUID
  * offers.
  */
-int kvm_set_xcr0(struct kvm_vcpu *vcpu, u64 xcr0)
+static bool kvm_xcr0_valid(struct kvm_vcpu *vcpu, u64 xcr0)
 {
 	u64 valid = kvm_guest_supported_xcr0(vcpu) | XFEATURE_MASK_FP;
 
 	if (!(xcr0 & XFEATURE_MASK_FP) || (xcr0 & ~valid))
-		return 1;
+		return false;
 	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
-		return 1;
-	if ((xcr0 & XFEATURE_MASK_AVX512) &&
-	    ((xcr0 & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||
-	     !(xcr0 & XFEATURE_MASK_YMM)))
+		return false;
+	return !((xcr0 & XFEATURE_MASK_AVX512) &&
+		 ((xcr0 & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||
+		  !(xcr0 & XFEATURE_MASK_YMM)));
+}
+
+int kvm_set_xcr0(struct kvm_vcpu *vcpu, u64 xcr0)
+{
+	if (!kvm_xcr0_valid(vcpu, xcr0))
 		return 1;
 	vcpu->arch.xcr0 = xcr0;
 	return 0;
@@ -855,15 +863,20 @@ static void kvm_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
  */
 bool kvm_is_valid_cr4(struct kvm_vcpu *vcpu, unsigned long cr4)
 {
-	static const struct { unsigned long cr4; unsigned int feature; } dep[] = {
-		{ X86_CR4_OSXSAVE,	X86_FEATURE_XSAVE },
-		{ X86_CR4_SMEP,		X86_FEATURE_SMEP },
-		{ X86_CR4_SMAP,		X86_FEATURE_SMAP },
-		{ X86_CR4_FSGSBASE,	X86_FEATURE_FSGSBASE },
-		{ X86_CR4_PKE,		X86_FEATURE_PKU },
-		{ X86_CR4_LA57,		X86_FEATURE_LA57 },
-		{ X86_CR4_UMIP,		X86_FEATURE_UMIP },
-		{ X86_CR4_PCIDE,	X86_FEATURE_PCID },
+	/* The CR4 bit, what the host needs, what the guest's CPUID needs. */
+	static const struct {
+		unsigned long cr4;
+		unsigned int host, guest;
+	} dep[] = {
+		{ X86_CR4_OSXSAVE,  X86_FEATURE_XSAVE,	  X86_FEATURE_XSAVE },
+		{ X86_CR4_SMEP,	    X86_FEATURE_SMEP,	  X86_FEATURE_SMEP },
+		{ X86_CR4_SMAP,	    X86_FEATURE_SMAP,	  X86_FEATURE_SMAP },
+		{ X86_CR4_FSGSBASE, X86_FEATURE_FSGSBASE, X86_FEATURE_FSGSBASE },
+		/* PKRU is switched with the host's own PKU support only. */
+		{ X86_CR4_PKE,	    X86_FEATURE_OSPKE,	  X86_FEATURE_PKU },
+		{ X86_CR4_LA57,	    X86_FEATURE_LA57,	  X86_FEATURE_LA57 },
+		{ X86_CR4_UMIP,	    X86_FEATURE_UMIP,	  X86_FEATURE_UMIP },
+		{ X86_CR4_PCIDE,    X86_FEATURE_PCID,	  X86_FEATURE_PCID },
 	};
 	unsigned long valid = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD |
 			      X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |
@@ -872,8 +885,8 @@ bool kvm_is_valid_cr4(struct kvm_vcpu *vcpu, unsigned long cr4)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(dep); i++)
-		if (boot_cpu_has(dep[i].feature) &&
-		    kvm_guest_cpuid_has(vcpu, dep[i].feature))
+		if (boot_cpu_has(dep[i].host) &&
+		    kvm_guest_cpuid_has(vcpu, dep[i].guest))
 			valid |= dep[i].cr4;
 	/* KVM_SET_SREGS and MOV CR4 take LA57 only on an LA57 host. */
 	if (!pgtable_l5_enabled())

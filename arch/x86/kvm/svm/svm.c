@@ -1029,8 +1029,13 @@ static int svm_handle_exit(struct kvm_vcpu *vcpu)
 	struct vcpu_svm *svm = to_svm(vcpu);
 	u32 code = svm->vmcb->control.exit_code;
 
-	svm_complete_interrupts(svm);
 	if (code == (u32)SVM_EXIT_ERR) {
+		/*
+		 * Nothing was delivered and EXITINTINFO says nothing: what was
+		 * being injected stays so, a stepped-over INT3 included.
+		 */
+		svm->vmcb->control.event_inj = 0;
+		kvm_complete_soft_exception(vcpu, true);
 		/*
 		 * VMEXIT_INVALID (-1, APM 15.6).  KVM 6.1 reports the low 32
 		 * bits of the exit code: 0xffffffff.
@@ -1040,6 +1045,7 @@ static int svm_handle_exit(struct kvm_vcpu *vcpu)
 		vcpu->run->fail_entry.cpu = svm->last_cpu;
 		return 0;
 	}
+	svm_complete_interrupts(svm);
 	if (code >= ARRAY_SIZE(svm_exit_handlers) || !svm_exit_handlers[code]) {
 		pr_warn_ratelimited("unexpected SVM exit %#x\n", code);
 		return kvm_internal_error(vcpu,

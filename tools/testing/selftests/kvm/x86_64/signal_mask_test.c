@@ -16,12 +16,12 @@
 #include "processor.h"
 #include "ucall.h"
 
-static volatile sig_atomic_t got_usr1;
+static int got_usr1;
 static u64 release;
 
 static void on_usr1(int sig)
 {
-	got_usr1 = 1;
+	__atomic_store_n(&got_usr1, 1, __ATOMIC_SEQ_CST);
 }
 
 /* Spin until the host sets release. */
@@ -100,10 +100,10 @@ TEST(blocked_while_running)
 	sigaddset(&set, SIGUSR1);
 	vm = start(&vcpu, &k, SIGUSR1);
 	ASSERT_EQ(0, set_vcpu_sigmask(vcpu, &set));
-	got_usr1 = 0;
+	__atomic_store_n(&got_usr1, 0, __ATOMIC_SEQ_CST);
 	EXPECT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
 	/* Delivered on the way out of the ioctl, at the latest here. */
-	EXPECT_EQ(1, got_usr1);
+	EXPECT_EQ(1, __atomic_load_n(&got_usr1, __ATOMIC_SEQ_CST));
 	vm_free(vm);
 }
 
