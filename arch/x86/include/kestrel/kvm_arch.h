@@ -15,6 +15,7 @@ struct kvm_vcpu;
 struct kvm_cpuid_entry2;
 struct kvm_vcpu_msrs;			/* msr.h */
 struct kvm_vm_msrs;			/* msr.h */
+struct kvm_lapic;			/* lapic.h */
 
 enum kvm_reg {
 	VCPU_REGS_RAX = __VCPU_REGS_RAX,
@@ -46,6 +47,9 @@ struct kvm_arch {
 	int tdp_levels;
 	struct kvm_vm_msrs *msrs;	/* MSR filter, user-space MSR exits */
 	struct kvm_clock clock;		/* kvmclock.c */
+	/* KVM_CAP_SPLIT_IRQCHIP: every vCPU has an in-kernel LAPIC (lapic.c). */
+	bool irqchip_split;
+	u32 nr_reserved_ioapic_pins;
 };
 
 /* A guest instruction that needs userspace to finish: KVM_EXIT_IO/MMIO. */
@@ -170,6 +174,16 @@ struct kvm_vcpu_arch {
 	u8 nmi_pending;
 	bool nmi_masked;
 	struct kvm_vcpu_clock clock;	/* kvmclock.c */
+
+	/* The in-kernel LAPIC (lapic.c), NULL when the VMM has its own. */
+	struct kvm_lapic *apic;
+	u32 mp_state;			/* KVM_MP_STATE_*, with an APIC */
+	int extint_pending;		/* split irqchip KVM_INTERRUPT, or -1 */
+	/* Left by senders under the APIC lock, taken by the vCPU thread. */
+	atomic_t apic_nmi;
+	bool apic_init;
+	bool apic_sipi;
+	u8 apic_sipi_vector;
 };
 
 #endif /* KESTREL_KVM_ARCH_H */

@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel local APIC with the split irqchip (api.rst 7.10,
+ * KVM_CAP_SPLIT_IRQCHIP): the guest programs its xAPIC (MMIO page at
+ * 0xfee00000) and takes the timer's interrupts in one-shot and periodic
+ * mode (SDM vol. 3A, 10.5.4) while it sits in HLT, which must sleep in the
+ * kernel (no KVM_EXIT_HLT, almost no CPU time); KVM_SIGNAL_MSI (api.rst
+ * 4.71) delivers a vector; KVM_GET/SET_LAPIC (4.57, 4.58) round-trip the
+ * register page and TPR shows as CR8; KVM_GET_MP_STATE has APs waiting
+ * for INIT/SIPI; and the errno cases of these ioctls, as KVM 6.1 has them.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/ioctl.h>
+
+#include "kselftest_harness.h"
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall.h"
+
+#define START_PORT	0x3f30		/* the guest is about to wait */
+#define DONE_PORT	0x3f31		/* it is done waiting */
+#define READY_PORT	0x3f32		/* the host may send the MSI */
+#define TICK_PORT	0x3f33		/* woke up from HLT */
+
+#define TIMER_VECTOR	0x40ULL
+#define MSI_VECTOR	0x41
+
+#define TIMER_COUNT_GPA	0x21000		/* timer handler runs */
+#define MSI_COUNT_GPA	0x21008		/* MSI handler runs */
+
+#define APIC_GPA	0xfee00000	/* also pasted into assembly */
+#define APIC_TPR	0x80
+#define APIC_EOI	0xb0
+#define APIC_SVR	0xf0
+#define APIC_ISR	0x100
+#define APIC_IRR	0x200
+#define APIC_LVTT	0x320
+#define APIC_TMICT	0x380
+#define APIC_TDCR	0x3e0
+
+#define LVT_MASKED	BIT(16)
+#define LVT_PERIODIC	BIT(17)
+
+/* KVM's APIC timer counts at 1 GHz (divide by 1): TMICT is in ns. */
+#define ONESHOT_NS	200000000ULL
+#define PERIOD_NS	2000000ULL
+#define PERIODS		5ULL
+
+/*
+ * Interrupt handlers: count, EOI (SDM 10.8.5), return.  MOVL: a MOVQ
+ * immediate would sign-extend 0xfee000b0.
+ */
+__asm__(".pushsection .text\n"
+	"timer_handler:\n"
+	"	push %rax\n"
+	"	incq " KVM_STR(TIMER_COUNT_GPA) "\n"
+	"	movl $" KVM_STR(APIC_GPA) " + " KVM_STR(APIC_EOI) ", %eax\n"
+	"	movl $0, (%rax)\n"
+	"	pop %rax\n"
+	"	iretq\n"
+	"msi_handler:\n"
+	"	push %rax\n"
+	"	incq " KVM_STR(MSI_COUNT_GPA) "\n"
+	"	movl $" KVM_STR(APIC_GPA) " + " KVM_STR(APIC_EOI) ", %eax\n"
+	"	movl $0, (%rax)\n"
+	"	pop %rax\n"
+	"	iretq\n"
+	".popsection\n");
+
+static void apic_write(u32 reg, u32 val)
+{
+	WRITE_ONCE(*(u32 *)(uintptr_t)(APIC_GPA + reg), val);
+}
+
+static u32 reg32(const struct kvm_lapic_state *s, u32 off)
+{
+	u32 v;
+
+	memcpy(&v, s->regs + off, sizeof(v));
+	return v;
+}
+
+/* Program the timer and sleep in HLT until @want interrupts came. */
+static void guest_timer(u64 lvt, u64 tmict, u64 want)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_TDCR, 0xb);		/* divide by 1 */
+	apic_write(APIC_LVTT, lvt);
+	guest_outb(START_PORT, 0);
+	apic_write(APIC_TMICT, tmict);
+	while (READ_ONCE(*(u64 *)TIMER_COUNT_GPA) < want)
+		__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+	apic_write(APIC_LVTT, LVT_MASKED);
+	guest_outb(DONE_PORT, 0);
+	GUEST_DONE();
+}
+
+/* Let the host send an MSI, then open the interrupt window once. */
+static void guest_msi(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	guest_outb(READY_PORT, 0);
+	__asm__ __volatile__("sti; nop; cli" : : : "memory");
+	guest_outb(DONE_PORT, 0);
+	GUEST_DONE();
+}
+
+/* A 64-bit interrupt gate (SDM vol. 3A, 6.14.1). */
+static void set_gate(struct kvm_vm *vm, int vector, u64 handler)
+{
+	u64 *idt = addr_gpa2hva(vm, GUEST_IDT_GPA);
+
+	idt[2 * vector] = (handler & 0xffff) | ((u64)GDT_SEL_CODE64 << 16) |
+			  (0x8eULL << 40) | ((handler >> 16 & 0xffff) << 48);
+	idt[2 * vector + 1] = handler >> 32;
+}
+
+static int enable_split(struct kvm_vm *vm, u64 routes)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_SPLIT_IRQCHIP,
+		.args = { routes },
+	};
+
+	return ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
+}
+
+/*
+ * The supported CPUID as the guest's, as VMMs do: stock KVM lets the guest
+ * select the periodic timer mode only after KVM_SET_CPUID2.
+ */
+static void set_supported_cpuid(struct __test_metadata *_metadata,
+				struct kvm_vcpu *vcpu)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) +
+				      256 * sizeof(struct kvm_cpuid_entry2));
+
+	ASSERT_NE(NULL, c);
+	c->nent = 256;
+	ASSERT_EQ(0, ioctl(vcpu->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_CPUID2, c));
+	free(c);
+}
+
+/* A long-mode VM with the split irqchip and vCPU 0 at @entry. */
+static struct kvm_vcpu *split_guest(struct __test_metadata *_metadata,
+				    struct kvm_vm **vmp, u64 entry)
+{
+	struct kvm_sregs sregs;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	vm = vm_create_guest(GUEST_MODE_LONG64);
+	ASSERT_EQ(0, enable_split(vm, 24));
+	vcpu = vm_vcpu_add_guest(vm, 0, entry);
+	set_supported_cpuid(_metadata, vcpu);
+	set_gate(vm, TIMER_VECTOR, ASM_SYMBOL_ADDR(timer_handler));
+	set_gate(vm, MSI_VECTOR, ASM_SYMBOL_ADDR(msi_handler));
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.idt.limit = 256 * 16 - 1;
+	vcpu_sregs_set(vcpu, &sregs);
+	*vmp = vm;
+	return vcpu;
+}
+
+static void run_to_port(struct __test_metadata *_metadata,
+			struct kvm_vcpu *vcpu, u16 port)
+{
+	ASSERT_EQ(0, __vcpu_run(vcpu));
+	ASSERT_EQ((u32)KVM_EXIT_IO, vcpu->run->exit_reason)
+		TH_LOG("exit %s", exit_reason_str(vcpu->run->exit_reason));
+	ASSERT_EQ(port, vcpu->run->io.port);
+}
+
+static void run_to_done(struct __test_metadata *_metadata,
+			struct kvm_vcpu *vcpu)
+{
+	struct ucall uc;
+
+	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc))
+		TH_LOG("ucall %lu at %s", (unsigned long)uc.cmd,
+		       uc.file ? uc.file : "?");
+}
+
+static u64 ns_of(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Run the timer guest; returns the wall and thread CPU time it waited. */
+static void timer_case(struct __test_metadata *_metadata, u64 lvt,
+		       u64 tmict, u64 want, u64 *wall, u64 *cpu)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 w0, c0, count;
+
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_timer));
+	vcpu_args_set(vcpu, 3, lvt, tmict, want);	/* all u64 */
+	run_to_port(_metadata, vcpu, START_PORT);
+	w0 = ns_of(CLOCK_MONOTONIC);
+	c0 = ns_of(CLOCK_THREAD_CPUTIME_ID);
+	/* No KVM_EXIT_HLT: the next exit is the guest saying it is done. */
+	run_to_port(_metadata, vcpu, DONE_PORT);
+	*cpu = ns_of(CLOCK_THREAD_CPUTIME_ID) - c0;
+	*wall = ns_of(CLOCK_MONOTONIC) - w0;
+	vm_read_mem(vm, TIMER_COUNT_GPA, &count, sizeof(count));
+	EXPECT_GE(count, want);
+	run_to_done(_metadata, vcpu);
+	vm_free(vm);
+}
+
+TEST(timer_oneshot_halt_sleeps)
+{
+	u64 wall, cpu;
+
+	TEST_REQUIRE_KVM();
+	timer_case(_metadata, TIMER_VECTOR, ONESHOT_NS, 1ULL, &wall, &cpu);
+	TH_LOG("one-shot: waited %llu ms, vCPU thread used %llu ms of CPU",
+	       (unsigned long long)wall / 1000000,
+	       (unsigned long long)cpu / 1000000);
+	/* Not before the count ran out (SDM 10.5.4)... */
+	EXPECT_GE(wall, ONESHOT_NS - ONESHOT_NS / 10);
+	/* ...and the vCPU thread slept meanwhile. */
+	EXPECT_LT(cpu, wall / 4);
+}
+
+/* Periodic mode: stop at TICK_PORT after each wake-up, to watch it. */
+static void guest_periodic(u64 lvt, u64 tmict, u64 want)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_TDCR, 0xb);		/* divide by 1 */
+	apic_write(APIC_LVTT, lvt);
+	apic_write(APIC_TMICT, tmict);
+	while (READ_ONCE(*(u64 *)TIMER_COUNT_GPA) < want) {
+		__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+		guest_outb(TICK_PORT, 0);
+	}
+	apic_write(APIC_LVTT, LVT_MASKED);
+	guest_outb(DONE_PORT, 0);
+	GUEST_DONE();
+}
+
+TEST(timer_periodic)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 w0, wall, count = 0;
+	int i;
+
+	TEST_REQUIRE_KVM();
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_periodic));
+	vcpu_args_set(vcpu, 3, TIMER_VECTOR | LVT_PERIODIC, PERIOD_NS,
+		      PERIODS);
+	w0 = ns_of(CLOCK_MONOTONIC);
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(0, __vcpu_run(vcpu));
+		ASSERT_EQ((u32)KVM_EXIT_IO, vcpu->run->exit_reason)
+			TH_LOG("exit %s",
+			       exit_reason_str(vcpu->run->exit_reason));
+		vm_read_mem(vm, TIMER_COUNT_GPA, &count, sizeof(count));
+		TH_LOG("port %#x after %llu us: %llu interrupts",
+		       vcpu->run->io.port,
+		       (unsigned long long)(ns_of(CLOCK_MONOTONIC) - w0) / 1000,
+		       (unsigned long long)count);
+		if (vcpu->run->io.port == DONE_PORT)
+			break;
+		ASSERT_EQ(TICK_PORT, vcpu->run->io.port);
+	}
+	wall = ns_of(CLOCK_MONOTONIC) - w0;
+	ASSERT_EQ(DONE_PORT, vcpu->run->io.port);
+	EXPECT_EQ(PERIODS, count);
+	EXPECT_GE(wall, (PERIODS - 1) * PERIOD_NS);
+	run_to_done(_metadata, vcpu);
+	vm_free(vm);
+}
+
+TEST(signal_msi)
+{
+	struct kvm_msi msi = { .address_lo = APIC_GPA, .data = MSI_VECTOR };
+	struct kvm_msi nobody = {
+		.address_lo = APIC_GPA | (7 << 12), .data = MSI_VECTOR,
+	};
+	struct kvm_lapic_state st;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 count;
+
+	TEST_REQUIRE_KVM();
+	ASSERT_LT(0, kvm_check_cap(KVM_CAP_SIGNAL_MSI));
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_msi));
+	run_to_port(_metadata, vcpu, READY_PORT);
+	/* One APIC took it; a destination nobody has: none did. */
+	EXPECT_EQ(1, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
+	EXPECT_EQ(0, ioctl(vm->fd, KVM_SIGNAL_MSI, &nobody));
+	msi.flags = 2;
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
+	EXPECT_EQ(EINVAL, errno);
+	run_to_port(_metadata, vcpu, DONE_PORT);
+	vm_read_mem(vm, MSI_COUNT_GPA, &count, sizeof(count));
+	EXPECT_EQ(1ULL, count);
+	/* The handler's EOI retired it: IRR and ISR clear. */
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_LAPIC, &st));
+	EXPECT_EQ(0U, reg32(&st, APIC_IRR + 0x10 * (MSI_VECTOR / 32)));
+	EXPECT_EQ(0U, reg32(&st, APIC_ISR + 0x10 * (MSI_VECTOR / 32)));
+	run_to_done(_metadata, vcpu);
+	vm_free(vm);
+}
+
+/* KVM_GET/SET_LAPIC after the guest set SVR and took an MSI. */
+TEST(get_set_lapic)
+{
+	struct kvm_msi msi = { .address_lo = APIC_GPA, .data = MSI_VECTOR };
+	struct kvm_lapic_state st, st2;
+	struct kvm_sregs sregs;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u32 tpr = 0x20;
+	int i;
+
+	TEST_REQUIRE_KVM();
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_msi));
+	run_to_port(_metadata, vcpu, READY_PORT);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_LAPIC, &st));
+	EXPECT_EQ(0x1ffU, reg32(&st, APIC_SVR));
+	EXPECT_EQ(0U, reg32(&st, 0x20));		/* APIC ID of vCPU 0 */
+	EXPECT_EQ(0U, reg32(&st, APIC_IRR + 0x10 * (MSI_VECTOR / 32)));
+	ASSERT_EQ(1, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_LAPIC, &st));
+	EXPECT_EQ(1U << (MSI_VECTOR % 32),
+		  reg32(&st, APIC_IRR + 0x10 * (MSI_VECTOR / 32)));
+
+	/* TPR set through the page shows as CR8 (SDM 10.8.6.1). */
+	memcpy(st.regs + APIC_TPR, &tpr, sizeof(tpr));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_LAPIC, &st));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_LAPIC, &st2));
+	for (i = 0; i < KVM_APIC_REG_SIZE; i += 16) {
+		/* The current count moves; PPR follows TPR (SDM 10.8.3.1). */
+		if (i != 0x390 && i != 0xa0 && reg32(&st, i) != reg32(&st2, i))
+			break;
+	}
+	EXPECT_EQ(KVM_APIC_REG_SIZE, i)
+		TH_LOG("register %#x: set %#x, got %#x", i, reg32(&st, i),
+		       reg32(&st2, i));
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_EQ(2ULL, sregs.cr8);
+	/* And back: CR8 0 through KVM_SET_SREGS makes TPR 0. */
+	sregs.cr8 = 0;
+	vcpu_sregs_set(vcpu, &sregs);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_LAPIC, &st2));
+	EXPECT_EQ(0U, reg32(&st2, APIC_TPR));
+
+	run_to_port(_metadata, vcpu, DONE_PORT);
+	run_to_done(_metadata, vcpu);
+	vm_free(vm);
+}
+
+TEST(mp_state_ap_waits)
+{
+	struct kvm_mp_state mp;
+	struct kvm_vcpu *bsp, *ap;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create_guest(GUEST_MODE_LONG64);
+	ASSERT_EQ(0, enable_split(vm, 0));
+	bsp = vm_vcpu_add_guest(vm, 0, GUEST_ENTRY(guest_msi));
+	ap = vm_vcpu_add_guest(vm, 1, GUEST_ENTRY(guest_msi));
+	ASSERT_EQ(0, ioctl(bsp->fd, KVM_GET_MP_STATE, &mp));
+	EXPECT_EQ((u32)KVM_MP_STATE_RUNNABLE, mp.mp_state);
+	ASSERT_EQ(0, ioctl(ap->fd, KVM_GET_MP_STATE, &mp));
+	EXPECT_EQ((u32)KVM_MP_STATE_UNINITIALIZED, mp.mp_state);
+	mp.mp_state = 42;
+	EXPECT_EQ(-1, ioctl(ap->fd, KVM_SET_MP_STATE, &mp));
+	EXPECT_EQ(EINVAL, errno);
+	mp.mp_state = KVM_MP_STATE_HALTED;
+	EXPECT_EQ(0, ioctl(ap->fd, KVM_SET_MP_STATE, &mp));
+	ASSERT_EQ(0, ioctl(ap->fd, KVM_GET_MP_STATE, &mp));
+	EXPECT_EQ((u32)KVM_MP_STATE_HALTED, mp.mp_state);
+	vm_free(vm);
+}
+
+TEST(errnos)
+{
+	struct kvm_msi msi = { .address_lo = APIC_GPA, .data = MSI_VECTOR };
+	struct kvm_interrupt irq = { .irq = 0x20 };
+	struct kvm_lapic_state st;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+
+	/* Without an in-kernel APIC. */
+	vm = vm_create_guest(GUEST_MODE_LONG64);
+	vcpu = vm_vcpu_add_guest(vm, 0, GUEST_ENTRY(guest_msi));
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_GET_LAPIC, &st));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_LAPIC, &st));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
+	EXPECT_EQ(EINVAL, errno);
+	/* Too late: a vCPU exists. */
+	EXPECT_EQ(-1, enable_split(vm, 24));
+	EXPECT_EQ(EEXIST, errno);
+	vm_free(vm);
+
+	vm = vm_create_guest(GUEST_MODE_LONG64);
+	EXPECT_EQ(-1, enable_split(vm, 4097));	/* > KVM_MAX_IRQ_ROUTES */
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, enable_split(vm, 4096));
+	EXPECT_EQ(-1, enable_split(vm, 24));	/* once */
+	EXPECT_EQ(EEXIST, errno);
+	vcpu = vm_vcpu_add_guest(vm, 0, GUEST_ENTRY(guest_msi));
+	/* KVM_INTERRUPT is ExtINT from userspace's PIC: one at a time. */
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_INTERRUPT, &irq));
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_INTERRUPT, &irq));
+	EXPECT_EQ(EEXIST, errno);
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
