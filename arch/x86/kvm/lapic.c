@@ -594,17 +594,14 @@ static void kvm_lapic_do_init(struct kvm_vcpu *vcpu)
 	struct kvm_lapic *apic = vcpu->arch.apic;
 	unsigned long flags;
 
+	kvm_vcpu_init_event(vcpu);
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	lapic_reset(&apic->s, true);
 	kvm_lapic_sync_timer(apic);
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
-	/*
-	 * Not done yet: the registers' INIT values (SDM vol. 3A, table 9-1).
-	 * A vCPU that has not run still has its RESET values, so the usual
-	 * INIT-SIPI-SIPI start of an AP works; re-INIT of a running vCPU
-	 * keeps its registers apart from CS:IP set by the SIPI.
-	 */
-	vcpu->arch.mp_state = KVM_MP_STATE_INIT_RECEIVED;
+	/* KVM 6.1: the BSP runs on from the reset vector, APs wait for SIPI. */
+	vcpu->arch.mp_state = vcpu->vcpu_id == 0 ? KVM_MP_STATE_RUNNABLE :
+			      KVM_MP_STATE_INIT_RECEIVED;
 }
 
 static void kvm_lapic_do_sipi(struct kvm_vcpu *vcpu, u8 vector)
@@ -793,6 +790,32 @@ int kvm_lapic_block(struct kvm_vcpu *vcpu)
 			vcpu->arch.mp_state = KVM_MP_STATE_RUNNABLE;
 			return 1;
 		}
+		if (signal_pending(current) ||
+		    test_thread_flag(TIF_NOTIFY_SIGNAL)) {
+			vcpu->run->exit_reason = KVM_EXIT_INTR;
+			return -EINTR;
+		}
+		prepare_to_wait(&apic->wq, &wait, TASK_INTERRUPTIBLE);
+		if (!atomic_read(&apic->kicked))
+			schedule();
+		finish_wait(&apic->wq, &wait);
+	}
+}
+
+/*
+ * KVM_RUN of a vCPU that never got INIT (an AP at creation): as KVM 6.1,
+ * sleep until INIT changes that, then -EAGAIN so that userspace runs it
+ * again; a signal is -EINTR with KVM_EXIT_INTR.
+ */
+int kvm_lapic_run_uninit(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	DEFINE_WAIT(wait);
+
+	for (;;) {
+		kvm_lapic_process(vcpu);
+		if (vcpu->arch.mp_state != KVM_MP_STATE_UNINITIALIZED)
+			return -EAGAIN;
 		if (signal_pending(current) ||
 		    test_thread_flag(TIF_NOTIFY_SIGNAL)) {
 			vcpu->run->exit_reason = KVM_EXIT_INTR;

@@ -62,6 +62,7 @@ u64 kvm_lapic_get_cr8(struct kvm_vcpu *vcpu);
 bool kvm_lapic_kicked(struct kvm_vcpu *vcpu);
 int kvm_lapic_block(struct kvm_vcpu *vcpu);
 int kvm_lapic_halt(struct kvm_vcpu *vcpu);
+int kvm_lapic_run_uninit(struct kvm_vcpu *vcpu);
 bool kvm_lapic_ready_for_extint(struct kvm_vcpu *vcpu);
 int kvm_lapic_queue_extint(struct kvm_vcpu *vcpu, u8 vector);
 

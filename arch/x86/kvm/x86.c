@@ -348,6 +348,22 @@ void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
 	kvm_clock_vcpu_reset(vcpu);
 }
 
+/*
+ * INIT (SDM vol. 3A, 9.1.1, table 9-1): registers as after RESET, except
+ * that XCR0, IA32_APIC_BASE and the MSRs Kestrel keeps (msr.c) survive,
+ * as in KVM.  The APIC itself is reset by the caller (lapic.c).
+ */
+void kvm_vcpu_init_event(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_arch *a = &vcpu->arch;
+	u64 xcr0 = a->xcr0, apic_base = a->apic_base;
+
+	kvm_x86_ops->vcpu_init_event(vcpu);
+	kvm_vcpu_reset(vcpu);
+	a->xcr0 = xcr0;
+	a->apic_base = apic_base;
+}
+
 int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 {
 	int r;
@@ -766,9 +782,13 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		r = cui(vcpu);
 	}
 	/* immediate_exit leaves exit_reason as it was, as in KVM 6.1. */
-	if (r > 0)
-		r = READ_ONCE(run->immediate_exit) ? -EINTR :
-		    kvm_vcpu_run_loop(vcpu);
+	if (r > 0 && READ_ONCE(run->immediate_exit))
+		r = -EINTR;
+	else if (r > 0 && vcpu->arch.apic &&
+		 vcpu->arch.mp_state == KVM_MP_STATE_UNINITIALIZED)
+		r = kvm_lapic_run_uninit(vcpu);
+	else if (r > 0)
+		r = kvm_vcpu_run_loop(vcpu);
 
 	kvm_post_run_save(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->arch.guest_fpu, false);

@@ -6,10 +6,14 @@
  * mode (SDM vol. 3A, 10.5.4) while it sits in HLT, which must sleep in the
  * kernel (no KVM_EXIT_HLT, almost no CPU time); KVM_SIGNAL_MSI (api.rst
  * 4.71) delivers a vector; KVM_GET/SET_LAPIC (4.57, 4.58) round-trip the
- * register page and TPR shows as CR8; KVM_GET_MP_STATE has APs waiting
- * for INIT/SIPI; and the errno cases of these ioctls, as KVM 6.1 has them.
+ * register page and TPR shows as CR8; two vCPUs, each in its own thread,
+ * wake each other from HLT with fixed IPIs; the BSP starts an AP with
+ * INIT and STARTUP IPIs (SDM 8.4.4.1), the AP's KVM_RUN sleeping until
+ * then; KVM_GET/SET_MP_STATE; and the errno cases of these ioctls, as KVM
+ * 6.1 has them.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,16 +28,25 @@
 #define DONE_PORT	0x3f31		/* it is done waiting */
 #define READY_PORT	0x3f32		/* the host may send the MSI */
 #define TICK_PORT	0x3f33		/* woke up from HLT */
+#define AP_PORT		0x3f34		/* the AP's real-mode code after SIPI */
 
 #define TIMER_VECTOR	0x40ULL
 #define MSI_VECTOR	0x41
+#define PING0_VECTOR	0x42		/* IPI to vCPU 0 */
+#define PING1_VECTOR	0x43		/* IPI to vCPU 1 */
+#define SIPI_VECTOR	0x30		/* the AP starts at 0x30000 */
 
 #define TIMER_COUNT_GPA	0x21000		/* timer handler runs */
 #define MSI_COUNT_GPA	0x21008		/* MSI handler runs */
+#define PING0_GPA	0x21010		/* IPIs vCPU 0 took */
+#define PING1_GPA	0x21018		/* IPIs vCPU 1 took */
+#define READY1_GPA	0x21020		/* vCPU 1's APIC is enabled */
 
 #define APIC_GPA	0xfee00000	/* also pasted into assembly */
 #define APIC_TPR	0x80
 #define APIC_EOI	0xb0
+#define APIC_ICR	0x300
+#define APIC_ICR2	0x310
 #define APIC_SVR	0xf0
 #define APIC_ISR	0x100
 #define APIC_IRR	0x200
@@ -64,6 +77,20 @@ __asm__(".pushsection .text\n"
 	"msi_handler:\n"
 	"	push %rax\n"
 	"	incq " KVM_STR(MSI_COUNT_GPA) "\n"
+	"	movl $" KVM_STR(APIC_GPA) " + " KVM_STR(APIC_EOI) ", %eax\n"
+	"	movl $0, (%rax)\n"
+	"	pop %rax\n"
+	"	iretq\n"
+	"ping0_handler:\n"
+	"	push %rax\n"
+	"	incq " KVM_STR(PING0_GPA) "\n"
+	"	movl $" KVM_STR(APIC_GPA) " + " KVM_STR(APIC_EOI) ", %eax\n"
+	"	movl $0, (%rax)\n"
+	"	pop %rax\n"
+	"	iretq\n"
+	"ping1_handler:\n"
+	"	push %rax\n"
+	"	incq " KVM_STR(PING1_GPA) "\n"
 	"	movl $" KVM_STR(APIC_GPA) " + " KVM_STR(APIC_EOI) ", %eax\n"
 	"	movl $0, (%rax)\n"
 	"	pop %rax\n"
@@ -159,6 +186,8 @@ static struct kvm_vcpu *split_guest(struct __test_metadata *_metadata,
 	set_supported_cpuid(_metadata, vcpu);
 	set_gate(vm, TIMER_VECTOR, ASM_SYMBOL_ADDR(timer_handler));
 	set_gate(vm, MSI_VECTOR, ASM_SYMBOL_ADDR(msi_handler));
+	set_gate(vm, PING0_VECTOR, ASM_SYMBOL_ADDR(ping0_handler));
+	set_gate(vm, PING1_VECTOR, ASM_SYMBOL_ADDR(ping1_handler));
 	vcpu_sregs_get(vcpu, &sregs);
 	sregs.idt.limit = 256 * 16 - 1;
 	vcpu_sregs_set(vcpu, &sregs);
@@ -358,6 +387,182 @@ TEST(get_set_lapic)
 
 	run_to_port(_metadata, vcpu, DONE_PORT);
 	run_to_done(_metadata, vcpu);
+	vm_free(vm);
+}
+
+/* Fixed IPI, physical destination (SDM 10.6.1), edge, asserted. */
+static void send_ipi(u32 dest, u32 vector)
+{
+	apic_write(APIC_ICR2, dest << 24);
+	apic_write(APIC_ICR, (1U << 14) | vector);
+}
+
+static void wait_count(u64 gpa, u64 n)
+{
+	while (READ_ONCE(*(u64 *)gpa) < n)
+		__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+}
+
+#define ROUNDS		20ULL
+
+/* vCPU 0 and 1 take turns: each IPI wakes the other from HLT. */
+static void guest_ping(u64 me)
+{
+	u64 i;
+
+	apic_write(APIC_SVR, 0x1ff);
+	if (me == 1)
+		WRITE_ONCE(*(u64 *)READY1_GPA, 1);
+	while (!READ_ONCE(*(u64 *)READY1_GPA))
+		__asm__ __volatile__("pause");
+	for (i = 1; i <= ROUNDS; i++) {
+		if (me == 0) {
+			send_ipi(1, PING1_VECTOR);
+			wait_count(PING0_GPA, i);
+		} else {
+			wait_count(PING1_GPA, i);
+			send_ipi(0, PING0_VECTOR);
+		}
+	}
+	GUEST_DONE();
+}
+
+struct runner {
+	struct kvm_vcpu *vcpu;
+	int r;			/* the ucall, or -1 */
+	u32 exit_reason;
+	u16 port;
+};
+
+static void *run_thread(void *arg)
+{
+	struct runner *t = arg;
+	struct ucall uc;
+
+	t->r = vcpu_run_ucall(t->vcpu, &uc);
+	t->exit_reason = t->vcpu->run->exit_reason;
+	t->port = t->vcpu->run->io.port;
+	return NULL;
+}
+
+/* A second long-mode vCPU that starts RUNNABLE, as the BSP does. */
+static struct kvm_vcpu *add_ap(struct __test_metadata *_metadata,
+			       struct kvm_vm *vm, u64 entry)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct kvm_vcpu *ap = vm_vcpu_add_guest(vm, 1, entry);
+	struct kvm_sregs sregs;
+
+	set_supported_cpuid(_metadata, ap);
+	vcpu_sregs_get(ap, &sregs);
+	sregs.idt.limit = 256 * 16 - 1;
+	vcpu_sregs_set(ap, &sregs);
+	ASSERT_EQ(0, ioctl(ap->fd, KVM_SET_MP_STATE, &mp));
+	return ap;
+}
+
+TEST(ipi_ping_pong)
+{
+	struct runner t0 = { 0 }, t1 = { 0 };
+	pthread_t th0, th1;
+	struct kvm_vm *vm;
+	u64 n0, n1;
+
+	TEST_REQUIRE_KVM();
+	t0.vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_ping));
+	t1.vcpu = add_ap(_metadata, vm, GUEST_ENTRY(guest_ping));
+	vcpu_args_set(t0.vcpu, 1, 0ULL);
+	vcpu_args_set(t1.vcpu, 1, 1ULL);
+	ASSERT_EQ(0, pthread_create(&th0, NULL, run_thread, &t0));
+	ASSERT_EQ(0, pthread_create(&th1, NULL, run_thread, &t1));
+	pthread_join(th0, NULL);
+	pthread_join(th1, NULL);
+	EXPECT_EQ(UCALL_DONE, t0.r)
+		TH_LOG("vCPU 0: exit %s port %#x",
+		       exit_reason_str(t0.exit_reason), t0.port);
+	EXPECT_EQ(UCALL_DONE, t1.r)
+		TH_LOG("vCPU 1: exit %s port %#x",
+		       exit_reason_str(t1.exit_reason), t1.port);
+	vm_read_mem(vm, PING0_GPA, &n0, sizeof(n0));
+	vm_read_mem(vm, PING1_GPA, &n1, sizeof(n1));
+	EXPECT_EQ(ROUNDS, n0);
+	EXPECT_EQ(ROUNDS, n1);
+	vm_free(vm);
+}
+
+/* The BSP starts the AP: INIT, then STARTUP (SDM 8.4.4.1). */
+static void guest_start_ap(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_ICR2, 1U << 24);
+	apic_write(APIC_ICR, (1U << 14) | (5U << 8));		/* INIT */
+	apic_write(APIC_ICR2, 1U << 24);
+	apic_write(APIC_ICR, (1U << 14) | (6U << 8) | SIPI_VECTOR);
+	GUEST_DONE();
+}
+
+/*
+ * An AP that never got INIT: KVM_RUN sleeps until INIT comes, then fails
+ * with EAGAIN for the VMM to run it again (KVM 6.1); then it sleeps in
+ * wait-for-SIPI, and runs.
+ */
+static void *run_ap_thread(void *arg)
+{
+	struct runner *t = arg;
+	int i;
+
+	/* KVM may also return EAGAIN for a wake-up that was no INIT. */
+	for (i = 0; i < 100; i++) {
+		t->r = __vcpu_run(t->vcpu);
+		if (t->r != -EAGAIN)
+			break;
+	}
+	t->exit_reason = t->vcpu->run->exit_reason;
+	t->port = t->vcpu->run->io.port;
+	return NULL;
+}
+
+TEST(init_sipi_starts_ap)
+{
+	/* Real mode at 0x30000: mov $AP_PORT, %dx; out %al, %dx; hlt. */
+	static const u8 ap_code[] = {
+		0xba, AP_PORT & 0xff, AP_PORT >> 8, 0xee, 0xf4,
+	};
+	struct runner t0 = { 0 }, t1 = { 0 };
+	struct kvm_mp_state mp;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	pthread_t th0, th1;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+	t0.vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_start_ap));
+	t1.vcpu = vm_vcpu_add_guest(vm, 1, GUEST_ENTRY(guest_start_ap));
+	vm_write_mem(vm, (u64)SIPI_VECTOR << 12, ap_code, sizeof(ap_code));
+	ASSERT_EQ(0, ioctl(t1.vcpu->fd, KVM_GET_MP_STATE, &mp));
+	EXPECT_EQ((u32)KVM_MP_STATE_UNINITIALIZED, mp.mp_state);
+	/* The AP's KVM_RUN sleeps until INIT and SIPI come. */
+	ASSERT_EQ(0, pthread_create(&th1, NULL, run_ap_thread, &t1));
+	ASSERT_EQ(0, pthread_create(&th0, NULL, run_thread, &t0));
+	pthread_join(th0, NULL);
+	pthread_join(th1, NULL);
+	EXPECT_EQ(UCALL_DONE, t0.r);
+	EXPECT_EQ(0, t1.r);
+	ASSERT_EQ((u32)KVM_EXIT_IO, t1.exit_reason)
+		TH_LOG("AP: exit %s", exit_reason_str(t1.exit_reason));
+	EXPECT_EQ(AP_PORT, t1.port);
+	vcpu_sregs_get(t1.vcpu, &sregs);
+	vcpu_regs_get(t1.vcpu, &regs);
+	/*
+	 * INIT put it in real mode, SIPI at CS = vector << 8, IP 0; it stops
+	 * at the OUT (IP 3), which completes at the next KVM_RUN.
+	 */
+	EXPECT_EQ(0ULL, sregs.cr0 & 1);
+	EXPECT_EQ(SIPI_VECTOR << 8, sregs.cs.selector);
+	EXPECT_EQ((u64)SIPI_VECTOR << 12, sregs.cs.base);
+	EXPECT_EQ(3ULL, regs.rip);
+	ASSERT_EQ(0, ioctl(t1.vcpu->fd, KVM_GET_MP_STATE, &mp));
+	EXPECT_EQ((u32)KVM_MP_STATE_RUNNABLE, mp.mp_state);
 	vm_free(vm);
 }
 
