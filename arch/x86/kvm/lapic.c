@@ -185,10 +185,20 @@ static struct kvm_lapic *kvm_lapic_mmio_apic(struct kvm_vcpu *vcpu,
 	if (!apic || len <= 0 || len > 8)
 		return NULL;
 	/* Mode and base are only changed by this vCPU's own thread. */
-	if (lapic_mode(&apic->s) != LAPIC_MODE_XAPIC ||
-	    (addr & LAPIC_BASE_ADDR_MASK) != lapic_mmio_base(&apic->s))
+	if ((addr & LAPIC_BASE_ADDR_MASK) != lapic_mmio_base(&apic->s))
 		return NULL;
 	return apic;
+}
+
+/*
+ * KVM_X86_QUIRK_LAPIC_MMIO_HOLE (on by default in KVM, and Kestrel has no
+ * KVM_CAP_DISABLE_QUIRKS2 yet): in x2APIC mode or with the APIC disabled
+ * the page ignores writes and reads without an exit.  KVM 6.1 leaves the
+ * read buffer as it was (stale bytes); Kestrel gives zeros.
+ */
+static bool kvm_lapic_mmio_hole(struct kvm_lapic *apic)
+{
+	return lapic_mode(&apic->s) != LAPIC_MODE_XAPIC;
 }
 
 static int kvm_lapic_mmio_read(struct kvm_vcpu *vcpu,
@@ -201,6 +211,10 @@ static int kvm_lapic_mmio_read(struct kvm_vcpu *vcpu,
 
 	if (!apic)
 		return -EOPNOTSUPP;
+	if (kvm_lapic_mmio_hole(apic)) {
+		memset(val, 0, len);
+		return 0;
+	}
 	kvm_lapic_now(vcpu, &now);
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	lapic_mmio_read(&apic->s, addr & (LAPIC_MMIO_SIZE - 1), val, len, &now);
@@ -219,6 +233,8 @@ static int kvm_lapic_mmio_write(struct kvm_vcpu *vcpu,
 
 	if (!apic)
 		return -EOPNOTSUPP;
+	if (kvm_lapic_mmio_hole(apic))
+		return 0;
 	kvm_lapic_now(vcpu, &now);
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	lapic_mmio_write(&apic->s, addr & (LAPIC_MMIO_SIZE - 1), val, len,
@@ -253,6 +269,7 @@ long kvm_lapic_check_extension(long ext)
 	 */
 	switch (ext) {
 	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return 1;
 	default:
 		return 0;
@@ -451,7 +468,14 @@ static void kvm_lapic_cfg(struct kvm_vcpu *vcpu, struct lapic_cfg *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->vcpu_id = vcpu->vcpu_id;
 	cfg->bsp = vcpu->vcpu_id == 0;
-	/* x2APIC and TSC-deadline are not offered yet (CPUID). */
+	/* From the guest's CPUID (the host's until KVM_SET_CPUID2). */
+	if (vcpu->arch.cpuid_entries) {
+		cfg->x2apic = kvm_guest_cpuid_has(vcpu, X86_FEATURE_X2APIC);
+		cfg->tsc_deadline =
+			kvm_guest_cpuid_has(vcpu, X86_FEATURE_TSC_DEADLINE_TIMER);
+		/* KVM 6.1: with the split irqchip, when x2APIC is offered. */
+		cfg->directed_eoi = cfg->x2apic;
+	}
 	cfg->lint0_quirk = true;
 	cfg->maxphyaddr = kvm_guest_maxphyaddr(vcpu);
 	cfg->min_period_ns = KVM_LAPIC_MIN_PERIOD_NS;
@@ -486,6 +510,21 @@ int kvm_lapic_vcpu_create(struct kvm_vcpu *vcpu)
 			      KVM_MP_STATE_UNINITIALIZED;
 	vcpu->arch.apic_base = apic->s.apic_base;
 	return 0;
+}
+
+/* After KVM_SET_CPUID2 (before the vCPU first runs). */
+void kvm_lapic_update_cpuid(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	struct lapic_cfg cfg;
+	unsigned long flags;
+
+	if (!apic)
+		return;
+	kvm_lapic_cfg(vcpu, &cfg);
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	lapic_set_cfg(&apic->s, &cfg);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 }
 
 void kvm_lapic_vcpu_destroy(struct kvm_vcpu *vcpu)

@@ -44,6 +44,7 @@ void kvm_lapic_destroy_vm(struct kvm *kvm);
 
 int kvm_lapic_vcpu_create(struct kvm_vcpu *vcpu);
 void kvm_lapic_vcpu_destroy(struct kvm_vcpu *vcpu);
+void kvm_lapic_update_cpuid(struct kvm_vcpu *vcpu);
 void kvm_lapic_vcpu_reset(struct kvm_vcpu *vcpu);
 long kvm_lapic_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 			  void __user *argp);

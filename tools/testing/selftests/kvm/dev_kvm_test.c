@@ -61,6 +61,7 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_ENABLE_CAP:
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
 	case KVM_CAP_IOEVENTFD_NO_LENGTH:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_COALESCED_MMIO:
