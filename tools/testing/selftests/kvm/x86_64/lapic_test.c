@@ -673,8 +673,9 @@ TEST(x2apic_tsc_deadline)
 	vcpu_args_set(vcpu, 1, (u64)khz * 100);		/* 100 ms */
 
 	v = x2_value(_metadata, vcpu);
-	EXPECT_EQ(0xd00ULL, v & 0xd00) TH_LOG("APIC base %#llx",
-					     (unsigned long long)v);
+	/* BSP, EXTD, EN (SDM 10.12.1). */
+	EXPECT_EQ(0xd00ULL, v & 0xd00)
+		TH_LOG("APIC base %#llx", (unsigned long long)v);
 	EXPECT_EQ(0ULL, x2_value(_metadata, vcpu));	/* ID of vCPU 0 */
 	/*
 	 * The MMIO page in x2APIC mode: no exit.  Its value is not checked:
