@@ -42,7 +42,9 @@
 
 #include <linux/kvm.h>
 #include <linux/sched/signal.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <linux/uaccess.h>
 #include <asm/msr-index.h>
 
@@ -167,10 +169,16 @@ static void kvm_lapic_fx(struct kvm_vcpu *vcpu, struct lapic_fx *fx)
 		__kvm_apic_deliver(vcpu->kvm, vcpu, &irq, icr->shorthand);
 	}
 	/*
-	 * fx->eoi of a level-triggered vector: with the IOAPIC in userspace
-	 * KVM exits with KVM_EXIT_IOAPIC_EOI.  Not implemented yet, so
-	 * userspace's IOAPIC must not route level-triggered interrupts.
+	 * The EOI of a vector that a level-triggered route of userspace's
+	 * IOAPIC sends to this vCPU: KVM_EXIT_IOAPIC_EOI before the next
+	 * entry, so that the IOAPIC can clear Remote IRR (as KVM 6.1, which
+	 * looks at the routes, not at TMR or the EOI-broadcast suppression).
 	 */
+	if (fx->eoi && test_bit(fx->eoi_vector,
+				vcpu->arch.ioapic_handled_vectors))
+		vcpu->arch.pending_ioapic_eoi = fx->eoi_vector;
+	if (fx->map_changed)
+		atomic_set(&vcpu->arch.scan_ioapic, 1);
 }
 
 /*
@@ -262,15 +270,13 @@ static const struct kvm_io_device_ops kvm_lapic_mmio_ops = {
 
 long kvm_lapic_check_extension(long ext)
 {
-	/*
-	 * KVM_CAP_SPLIT_IRQCHIP works (KVM_ENABLE_CAP) but is not reported
-	 * until KVM_EXIT_IOAPIC_EOI and x2APIC are done: a VMM that sees it
-	 * expects level-triggered interrupts from its IOAPIC to work.
-	 */
 	switch (ext) {
+	case KVM_CAP_SPLIT_IRQCHIP:
 	case KVM_CAP_SIGNAL_MSI:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return 1;
+	case KVM_CAP_IRQ_ROUTING:
+		return KVM_MAX_IRQ_ROUTES;
 	default:
 		return 0;
 	}
@@ -316,6 +322,7 @@ out_unlock:
 void kvm_lapic_destroy_vm(struct kvm *kvm)
 {
 	/* The MMIO device is freed with the bus (its destructor). */
+	kvfree(rcu_dereference_protected(kvm->arch.irq_routing, 1));
 }
 
 /*
@@ -449,11 +456,132 @@ static long kvm_lapic_signal_msi(struct kvm *kvm, void __user *argp)
 	return max(__kvm_apic_deliver(kvm, NULL, &irq, LAPIC_SH_NONE), 0);
 }
 
+/*
+ * KVM_SET_GSI_ROUTING (api.rst 4.52) with the split irqchip: MSI entries
+ * only (irqchip entries are -EINVAL, the irqchips being in userspace).
+ * The table is built aside, published under irq_lock with RCU, and the old
+ * one freed after a grace period; then every vCPU rescans which EOIs
+ * userspace's IOAPIC needs.
+ */
+static long kvm_lapic_set_gsi_routing(struct kvm *kvm, void __user *argp)
+{
+	struct kvm_irq_routing __user *uarg = argp;
+	struct kvm_irq_routing_opts opts = { .split_irqchip = true };
+	struct kvm_irq_routing_entry *ue = NULL;
+	struct kvm_irq_routing_table *rt, *old;
+	struct kvm_irq_routing hdr;
+	struct kvm_vcpu *v;
+	size_t size;
+	long r;
+	int i, n;
+
+	if (copy_from_user(&hdr, uarg, sizeof(hdr)))
+		return -EFAULT;
+	if (!kvm_split_irqchip(kvm))
+		return -EINVAL;
+	if (hdr.nr > KVM_MAX_IRQ_ROUTES || hdr.flags)
+		return -EINVAL;
+	if (hdr.nr) {
+		ue = vmemdup_user(uarg->entries,
+				  array_size(sizeof(*ue), hdr.nr));
+		if (IS_ERR(ue))
+			return PTR_ERR(ue);
+	}
+	r = kvm_irq_routing_prepare(ue, hdr.nr, hdr.flags, &size);
+	if (r)
+		goto out;
+	rt = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	r = -ENOMEM;
+	if (!rt)
+		goto out;
+	r = kvm_irq_routing_build(rt, size, ue, hdr.nr, &opts);
+	if (r) {
+		kvfree(rt);
+		goto out;
+	}
+	mutex_lock(&kvm->arch.irq_lock);
+	old = rcu_replace_pointer(kvm->arch.irq_routing, rt,
+				  lockdep_is_held(&kvm->arch.irq_lock));
+	mutex_unlock(&kvm->arch.irq_lock);
+	synchronize_rcu();
+	kvfree(old);
+
+	n = atomic_read(&kvm->nr_vcpus);
+	smp_rmb(); /* nr_vcpus before the vCPUs it counts (kvm_main.c) */
+	for (i = 0; i < n; i++) {
+		v = xa_load(&kvm->vcpus, i);
+		if (v && v->arch.apic) {
+			atomic_set(&v->arch.scan_ioapic, 1);
+			kvm_vcpu_kick(v);
+		}
+	}
+out:
+	kvfree(ue);
+	return r;
+}
+
+/*
+ * The vCPU thread: which vectors of level-triggered MSI routes of the
+ * reserved IOAPIC pins (GSIs below KVM_CAP_SPLIT_IRQCHIP's args[0]) are
+ * destined to this vCPU.
+ */
+static void kvm_lapic_scan_ioapic(struct kvm_vcpu *vcpu)
+{
+	const struct kvm_kernel_irq_routing_entry *e;
+	struct kvm *kvm = vcpu->kvm;
+	struct kvm_irq_routing_table *rt;
+	struct kvm_apic_irq irq;
+	unsigned int k, cnt;
+	u32 gsi;
+
+	if (!atomic_xchg(&vcpu->arch.scan_ioapic, 0))
+		return;
+	bitmap_zero(vcpu->arch.ioapic_handled_vectors, 256);
+	rcu_read_lock();
+	rt = rcu_dereference(kvm->arch.irq_routing);
+	for (gsi = 0; rt && gsi < kvm->arch.nr_reserved_ioapic_pins; gsi++) {
+		cnt = kvm_irq_map_gsi(rt, gsi, &e);
+		for (k = 0; k < cnt; k++) {
+			if (e[k].type != KVM_IRQ_ROUTING_MSI ||
+			    !kvm_msi_decode(e[k].msi.address_lo,
+					    e[k].msi.address_hi, e[k].msi.data,
+					    false, &irq) ||
+			    !irq.level_trig)
+				continue;
+			if (kvm_apic_match(vcpu->arch.apic, NULL, &irq,
+					   LAPIC_SH_NONE))
+				__set_bit(irq.vector,
+					  vcpu->arch.ioapic_handled_vectors);
+		}
+	}
+	rcu_read_unlock();
+}
+
+/* Run loop: an EOI userspace's IOAPIC must hear of; 0 to exit. */
+int kvm_lapic_check_ioapic_eoi(struct kvm_vcpu *vcpu)
+{
+	int vector = vcpu->arch.pending_ioapic_eoi;
+
+	if (vector < 0)
+		return 1;
+	vcpu->arch.pending_ioapic_eoi = -1;
+	vcpu->run->exit_reason = KVM_EXIT_IOAPIC_EOI;
+	vcpu->run->eoi.vector = vector;
+	return 0;
+}
+
+void kvm_lapic_init_vm(struct kvm *kvm)
+{
+	mutex_init(&kvm->arch.irq_lock);
+}
+
 long kvm_lapic_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 {
 	switch (ioctl) {
 	case KVM_SIGNAL_MSI:
 		return kvm_lapic_signal_msi(kvm, argp);
+	case KVM_SET_GSI_ROUTING:
+		return kvm_lapic_set_gsi_routing(kvm, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -509,6 +637,8 @@ int kvm_lapic_vcpu_create(struct kvm_vcpu *vcpu)
 	vcpu->arch.mp_state = vcpu->vcpu_id == 0 ? KVM_MP_STATE_RUNNABLE :
 			      KVM_MP_STATE_UNINITIALIZED;
 	vcpu->arch.apic_base = apic->s.apic_base;
+	vcpu->arch.pending_ioapic_eoi = -1;
+	atomic_set(&vcpu->arch.scan_ioapic, 1);
 	return 0;
 }
 
@@ -672,6 +802,7 @@ void kvm_lapic_process(struct kvm_vcpu *vcpu)
 		return;
 	atomic_set(&apic->kicked, 0);
 	smp_mb__after_atomic(); /* clear before looking at the state */
+	kvm_lapic_scan_ioapic(vcpu);
 
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	a = lapic_timer_inject(&apic->s, &li);

@@ -253,6 +253,7 @@ int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 	if (r)
 		return r;
 	kvm_clock_init_vm(kvm);
+	kvm_lapic_init_vm(kvm);
 	r = kvm_mmu_init_vm(kvm);
 	if (r)
 		kvm_vm_msr_free(kvm);
@@ -261,6 +262,7 @@ int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 
 void kvm_arch_destroy_vm(struct kvm *kvm)
 {
+	kvm_lapic_destroy_vm(kvm);
 	kvm_mmu_destroy_vm(kvm);
 	kvm_vm_msr_free(kvm);
 }
@@ -296,6 +298,7 @@ long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg)
 	case KVM_SET_CLOCK:
 		return kvm_vm_ioctl_clock(kvm, ioctl, argp);
 	case KVM_SIGNAL_MSI:
+	case KVM_SET_GSI_ROUTING:
 		return kvm_lapic_vm_ioctl(kvm, ioctl, argp);
 	default:
 		return -ENOTTY;
@@ -714,6 +717,9 @@ static int kvm_vcpu_run_loop(struct kvm_vcpu *vcpu)
 		}
 		cond_resched();
 		if (vcpu->arch.apic) {
+			r = kvm_lapic_check_ioapic_eoi(vcpu);
+			if (r <= 0)
+				return r;
 			kvm_lapic_process(vcpu);
 			if (vcpu->arch.mp_state != KVM_MP_STATE_RUNNABLE) {
 				r = kvm_lapic_block(vcpu);

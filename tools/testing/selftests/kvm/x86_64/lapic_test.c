@@ -695,6 +695,87 @@ TEST(x2apic_tsc_deadline)
 	vm_free(vm);
 }
 
+/*
+ * KVM_SET_GSI_ROUTING with the split irqchip: userspace's IOAPIC pin 5
+ * routed as a level-triggered MSI; the guest's EOI of that vector exits
+ * with KVM_EXIT_IOAPIC_EOI (api.rst, kvm_run "eoi"; 7.10).
+ */
+TEST(ioapic_eoi_exit)
+{
+	/* Level-triggered (data bit 15), asserted (bit 14), fixed. */
+	struct kvm_msi msi = {
+		.address_lo = APIC_GPA,
+		.data = MSI_VECTOR | BIT(15) | BIT(14),
+	};
+	struct {
+		struct kvm_irq_routing hdr;
+		struct kvm_irq_routing_entry e[1];
+	} rt = {
+		.hdr.nr = 1,
+		.e[0] = {
+			.gsi = 5, .type = KVM_IRQ_ROUTING_MSI,
+			.u.msi = { .address_lo = APIC_GPA, .data = msi.data },
+		},
+	};
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 count;
+
+	TEST_REQUIRE_KVM();
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_msi));
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt));
+	run_to_port(_metadata, vcpu, READY_PORT);
+	ASSERT_EQ(1, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
+	ASSERT_EQ(0, __vcpu_run(vcpu));
+	ASSERT_EQ((u32)KVM_EXIT_IOAPIC_EOI, vcpu->run->exit_reason)
+		TH_LOG("exit %s", exit_reason_str(vcpu->run->exit_reason));
+	EXPECT_EQ(MSI_VECTOR, vcpu->run->eoi.vector);
+	run_to_port(_metadata, vcpu, DONE_PORT);
+	vm_read_mem(vm, MSI_COUNT_GPA, &count, sizeof(count));
+	EXPECT_EQ(1ULL, count);
+	run_to_done(_metadata, vcpu);
+
+	/* Irqchip entries need irqchips in the kernel. */
+	rt.e[0].type = KVM_IRQ_ROUTING_IRQCHIP;
+	rt.e[0].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+	rt.e[0].u.irqchip.pin = 5;
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt));
+	EXPECT_EQ(EINVAL, errno);
+	vm_free(vm);
+
+	/* No routing without an in-kernel irqchip. */
+	vm = vm_create_guest(GUEST_MODE_LONG64);
+	rt.hdr.nr = 0;
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt));
+	EXPECT_EQ(EINVAL, errno);
+	vm_free(vm);
+}
+
+/*
+ * Userspace's PIC with the split irqchip: KVM_INTERRUPT is ExtINT, taken
+ * through the BSP's LINT0 (ExtINT and unmasked after RESET, KVM's
+ * LINT0_REENABLED quirk) once the guest sets IF.
+ */
+TEST(extint_from_userspace_pic)
+{
+	struct kvm_interrupt irq = { .irq = MSI_VECTOR };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 count;
+
+	TEST_REQUIRE_KVM();
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_msi));
+	run_to_port(_metadata, vcpu, READY_PORT);
+	EXPECT_EQ(0, vcpu->run->ready_for_interrupt_injection);	/* IF=0 */
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_INTERRUPT, &irq));
+	run_to_port(_metadata, vcpu, DONE_PORT);
+	vm_read_mem(vm, MSI_COUNT_GPA, &count, sizeof(count));
+	EXPECT_EQ(1ULL, count);
+	/* Taken: another one is accepted again. */
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_INTERRUPT, &irq));
+	vm_free(vm);
+}
+
 TEST(mp_state_ap_waits)
 {
 	struct kvm_mp_state mp;
@@ -729,6 +810,8 @@ TEST(errnos)
 	struct kvm_vm *vm;
 
 	TEST_REQUIRE_KVM();
+	ASSERT_LT(0, kvm_check_cap(KVM_CAP_SPLIT_IRQCHIP));
+	EXPECT_EQ(4096, kvm_check_cap(KVM_CAP_IRQ_ROUTING));
 
 	/* Without an in-kernel APIC. */
 	vm = vm_create_guest(GUEST_MODE_LONG64);
