@@ -321,7 +321,13 @@ TEST(timer_periodic)
 	}
 	wall = ns_of(CLOCK_MONOTONIC) - w0;
 	ASSERT_EQ(DONE_PORT, vcpu->run->io.port);
-	EXPECT_EQ(PERIODS, count);
+	/*
+	 * Under an emulated host the next period may fire while the handler
+	 * still runs, so a wake-up can see two: at least PERIODS, and never
+	 * more than the periods that elapsed.
+	 */
+	EXPECT_LE(PERIODS, count);
+	EXPECT_LE(count, wall / PERIOD_NS + 1);
 	EXPECT_GE(wall, (PERIODS - 1) * PERIOD_NS);
 	run_to_done(_metadata, vcpu);
 	vm_free(vm);
