@@ -26,7 +26,6 @@
 
 #include <kestrel/kvm_host.h>
 #include "kvmclock.h"
-#include "lapic.h"
 #include "msr.h"
 #include "x86.h"
 
@@ -264,37 +263,11 @@ static void msr_write_tsc_offset(struct kvm_vcpu *vcpu, u64 offset)
 	kvm_clock_tsc_changed(vcpu);
 }
 
-u64 kvm_read_guest_tsc(struct kvm_vcpu *vcpu)
-{
-	return rdtsc() + vcpu->arch.msrs->tsc_offset;
-}
-
 static int msr_get_tsc(struct kvm_vcpu *vcpu, u32 index, u64 *data,
 		       bool host)
 {
-	*data = kvm_read_guest_tsc(vcpu);
+	*data = rdtsc() + vcpu->arch.msrs->tsc_offset;
 	return 0;
-}
-
-/*
- * x2APIC MSRs 0x800-0x8ff: only with an in-kernel APIC, which #GPs them
- * outside x2APIC mode and for reserved or write-only registers (SDM vol.
- * 3A, 10.12.1.2); without one they do not exist.
- */
-static int msr_get_x2apic(struct kvm_vcpu *vcpu, u32 index, u64 *data,
-			  bool host)
-{
-	if (!lapic_in_kernel(vcpu))
-		return KVM_MSR_RET_UNSUPPORTED;
-	return kvm_lapic_msr_read(vcpu, index, data);
-}
-
-static int msr_set_x2apic(struct kvm_vcpu *vcpu, u32 index, u64 data,
-			  bool host)
-{
-	if (!lapic_in_kernel(vcpu))
-		return KVM_MSR_RET_UNSUPPORTED;
-	return kvm_lapic_msr_write(vcpu, index, data);
 }
 
 /*
@@ -481,9 +454,6 @@ bool kvm_msr_apic_base_valid(struct kvm_vcpu *vcpu, u64 data)
 static int msr_set_apic_base(struct kvm_vcpu *vcpu, u32 index, u64 data,
 			     bool host)
 {
-	/* With an in-kernel APIC the model checks and applies (lapic.c). */
-	if (lapic_in_kernel(vcpu))
-		return kvm_lapic_set_base(vcpu, data, host);
 	if (!kvm_msr_apic_base_valid(vcpu, data))
 		return 1;
 	vcpu->arch.apic_base = data;
@@ -867,10 +837,6 @@ bool kvm_msr_cpuid_faulting(struct kvm_vcpu *vcpu)
 static int msr_get_tsc_deadline(struct kvm_vcpu *vcpu, u32 index, u64 *data,
 				bool host)
 {
-	if (lapic_in_kernel(vcpu)) {
-		*data = kvm_lapic_get_tscdeadline(vcpu);
-		return 0;
-	}
 	*data = vcpu->arch.msrs->tsc_deadline;
 	return 0;
 }
@@ -878,11 +844,6 @@ static int msr_get_tsc_deadline(struct kvm_vcpu *vcpu, u32 index, u64 *data,
 static int msr_set_tsc_deadline(struct kvm_vcpu *vcpu, u32 index, u64 data,
 				bool host)
 {
-	/* The model arms the timer only in TSC-deadline mode (SDM 10.5.4.1). */
-	if (lapic_in_kernel(vcpu)) {
-		kvm_lapic_set_tscdeadline(vcpu, data);
-		return 0;
-	}
 	vcpu->arch.msrs->tsc_deadline = data;
 	return 0;
 }
@@ -951,8 +912,6 @@ static const struct kvm_msr_handler kvm_msr_handlers[] = {
 	MSR_ONE(MSR_IA32_PRED_CMD, pred_cmd, msr_set_pred_cmd),
 	MSR_ONE(MSR_IA32_POWER_CTL, power_ctl, msr_set_power_ctl),
 	MSR_ONE(MSR_IA32_TSC_DEADLINE, tsc_deadline, msr_set_tsc_deadline),
-	MSR_RANGE(LAPIC_X2APIC_MSR_BASE, LAPIC_X2APIC_MSR_LAST, x2apic,
-		  msr_set_x2apic),
 	MSR_ONE(MSR_IA32_PERF_CAPABILITIES, perf_caps, msr_set_perf_caps),
 	MSR_ONE(MSR_PLATFORM_INFO, platform_info, msr_set_platform_info),
 	MSR_ONE(MSR_MISC_FEATURES_ENABLES, misc_features,
@@ -1424,8 +1383,6 @@ static long kvm_vm_enable_cap(struct kvm *kvm, void __user *argp)
 		WRITE_ONCE(kvm->arch.msrs->guest_can_read_platform_info,
 			   !!cap.args[0]);
 		return 0;
-	case KVM_CAP_SPLIT_IRQCHIP:
-		return kvm_lapic_enable_split_irqchip(kvm, cap.args[0]);
 	case KVM_CAP_MAX_VCPU_ID:	/* the VM's one KVM_ENABLE_CAP path */
 		return kvm_set_max_vcpu_id(kvm, cap.args[0]);
 	default:
