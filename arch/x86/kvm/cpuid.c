@@ -921,16 +921,12 @@ int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
 {
 	u32 function = kvm_reg_read(vcpu, VCPU_REGS_RAX);
 	u32 index = kvm_reg_read(vcpu, VCPU_REGS_RCX);
-	struct kvm_segment ss;
 	u32 out[4];
 
 	/* CPUID faulting: #GP(0) outside ring 0 (see msr.c). */
-	if (kvm_msr_cpuid_faulting(vcpu)) {
-		kvm_x86_ops->get_segment(vcpu, &ss, VCPU_SREG_SS);
-		if (ss.dpl) {
-			kvm_queue_exception_e(vcpu, X86_TRAP_GP, 0);
-			return 1;
-		}
+	if (kvm_msr_cpuid_faulting(vcpu) && kvm_get_cpl(vcpu)) {
+		kvm_queue_exception_e(vcpu, X86_TRAP_GP, 0);
+		return 1;
 	}
 
 	if (vcpu->arch.cpuid_entries) {

@@ -87,6 +87,15 @@ static enum x86_cpu_mode kvm_cpu_mode(struct kvm_vcpu *vcpu)
 	return cs.db ? X86_MODE_PROT32 : X86_MODE_PROT16;
 }
 
+/* The guest's CPL is SS.DPL (SDM vol. 3A, 5.5; APM vol. 2, 15.5.1). */
+int kvm_get_cpl(struct kvm_vcpu *vcpu)
+{
+	struct kvm_segment ss;
+
+	kvm_x86_ops->get_segment(vcpu, &ss, VCPU_SREG_SS);
+	return ss.dpl;
+}
+
 static int kvm_read_phys(void *opaque, u64 gpa, void *buf, unsigned int len)
 {
 	return kvm_read_guest(opaque, gpa, buf, len);
@@ -109,12 +118,10 @@ static int kvm_gva_to_gpa(struct kvm_vcpu *vcpu, u64 la, u32 access,
 		.maxphyaddr = boot_cpu_data.x86_phys_bits,
 		.flags = GUEST_PAGING_AMD,
 	};
-	struct kvm_segment ss;
 	struct guest_walk w;
 	int r;
 
-	kvm_x86_ops->get_segment(vcpu, &ss, VCPU_SREG_SS);
-	p.cpl = ss.dpl;
+	p.cpl = kvm_get_cpl(vcpu);
 	if (p.cpl == 3)
 		access |= PFERR_USER;
 	r = guest_walk_gva(&p, la, access, kvm_read_phys, vcpu->kvm, &w);
@@ -756,7 +763,6 @@ static int kvm_emulate_mov_to_dr7(struct kvm_vcpu *vcpu,
 int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu)
 {
 	enum x86_cpu_mode mode = kvm_cpu_mode(vcpu);
-	struct kvm_segment ss;
 	struct x86_insn insn;
 	unsigned long val;
 	u8 buf[15];
@@ -765,8 +771,7 @@ int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu)
 	if (!insn.len || insn.opcode_len != 2 ||
 	    (insn.opcode[1] != 0x21 && insn.opcode[1] != 0x23))
 		return kvm_emulation_failure(vcpu, buf, n);
-	kvm_x86_ops->get_segment(vcpu, &ss, VCPU_SREG_SS);
-	if (ss.dpl) {
+	if (kvm_get_cpl(vcpu)) {
 		kvm_queue_exception_e(vcpu, X86_TRAP_GP, 0);
 		return 1;
 	}
@@ -795,7 +800,6 @@ int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu)
 int kvm_emulate_mov_to_cr4(struct kvm_vcpu *vcpu)
 {
 	enum x86_cpu_mode mode = kvm_cpu_mode(vcpu);
-	struct kvm_segment ss;
 	struct x86_insn insn;
 	unsigned long val;
 	u8 buf[15];
@@ -804,11 +808,10 @@ int kvm_emulate_mov_to_cr4(struct kvm_vcpu *vcpu)
 	if (!insn.len || insn.opcode_len != 2 || insn.opcode[1] != 0x22 ||
 	    insn.reg != 4)
 		return kvm_emulation_failure(vcpu, buf, n);
-	kvm_x86_ops->get_segment(vcpu, &ss, VCPU_SREG_SS);
 	val = kvm_reg_read(vcpu, insn.rm);
 	if (mode != X86_MODE_LONG64)
 		val = (u32)val;
-	if (ss.dpl || kvm_set_cr4(vcpu, val)) {
+	if (kvm_get_cpl(vcpu) || kvm_set_cr4(vcpu, val)) {
 		kvm_queue_exception_e(vcpu, X86_TRAP_GP, 0);
 		return 1;
 	}
@@ -824,14 +827,13 @@ int kvm_emulate_xsetbv(struct kvm_vcpu *vcpu)
 {
 	u64 val = (kvm_reg_read(vcpu, VCPU_REGS_RDX) << 32) |
 		  (u32)kvm_reg_read(vcpu, VCPU_REGS_RAX);
-	struct kvm_segment ss;
 
 	if (!(vcpu->arch.cr4 & X86_CR4_OSXSAVE)) {
 		kvm_queue_exception(vcpu, X86_TRAP_UD);
 		return 1;
 	}
-	kvm_x86_ops->get_segment(vcpu, &ss, VCPU_SREG_SS);
-	if (ss.dpl || (u32)kvm_reg_read(vcpu, VCPU_REGS_RCX) != XCR_XFEATURE_ENABLED_MASK ||
+	if (kvm_get_cpl(vcpu) ||
+	    (u32)kvm_reg_read(vcpu, VCPU_REGS_RCX) != XCR_XFEATURE_ENABLED_MASK ||
 	    kvm_set_xcr0(vcpu, val)) {
 		kvm_queue_exception_e(vcpu, X86_TRAP_GP, 0);
 		return 1;

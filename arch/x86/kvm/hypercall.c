@@ -21,15 +21,6 @@ static bool kvm_hypercall_64bit(struct kvm_vcpu *vcpu)
 	return cs.l;
 }
 
-/* The guest's CPL is SS.DPL (SDM vol. 3A, 5.5; APM vol. 2, 15.5.1). */
-static int kvm_hypercall_cpl(struct kvm_vcpu *vcpu)
-{
-	struct kvm_segment ss;
-
-	kvm_x86_ops->get_segment(vcpu, &ss, VCPU_SREG_SS);
-	return ss.dpl;
-}
-
 /*
  * KVM_HC_KICK_CPU, KVM_HC_SEND_IPI and KVM_HC_SCHED_YIELD need the
  * in-kernel LAPIC and are not advertised in KVM_CPUID_FEATURES: they fail
@@ -64,7 +55,7 @@ int kvm_emulate_hypercall(struct kvm_vcpu *vcpu)
 		a1 = (u32)a1;
 	}
 	/* Only the guest's kernel may call the hypervisor. */
-	if (kvm_hypercall_cpl(vcpu))
+	if (kvm_get_cpl(vcpu))
 		ret = -KVM_EPERM;
 	else
 		ret = kvm_hypercall(vcpu, nr, a0, a1);

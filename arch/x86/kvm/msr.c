@@ -760,20 +760,29 @@ static int msr_set_pred_cmd(struct kvm_vcpu *vcpu, u32 index, u64 data,
 }
 
 /*
- * MSR_IA32_POWER_CTL: KVM keeps whatever is written (Linux guests on
- * Intel models touch it); it controls nothing here.
+ * MSRs that only keep what is written, by guest and userspace alike:
+ * MSR_IA32_POWER_CTL (as KVM; Linux guests on Intel models touch it,
+ * nothing here depends on it) and IA32_TSC_DEADLINE (no in-kernel LAPIC
+ * timer to arm yet, so the value is only kept and migrated; TSC-deadline
+ * mode is not offered in CPUID).
  */
-static int msr_get_power_ctl(struct kvm_vcpu *vcpu, u32 index, u64 *data,
-			     bool host)
+static u64 *msr_stored_slot(struct kvm_vcpu *vcpu, u32 index)
 {
-	*data = vcpu->arch.msrs->power_ctl;
+	return index == MSR_IA32_POWER_CTL ? &vcpu->arch.msrs->power_ctl :
+					     &vcpu->arch.msrs->tsc_deadline;
+}
+
+static int msr_get_stored(struct kvm_vcpu *vcpu, u32 index, u64 *data,
+			  bool host)
+{
+	*data = *msr_stored_slot(vcpu, index);
 	return 0;
 }
 
-static int msr_set_power_ctl(struct kvm_vcpu *vcpu, u32 index, u64 data,
-			     bool host)
+static int msr_set_stored(struct kvm_vcpu *vcpu, u32 index, u64 data,
+			  bool host)
 {
-	vcpu->arch.msrs->power_ctl = data;
+	*msr_stored_slot(vcpu, index) = data;
 	return 0;
 }
 
@@ -827,25 +836,6 @@ bool kvm_msr_cpuid_faulting(struct kvm_vcpu *vcpu)
 {
 	return vcpu->arch.msrs->misc_features_enables &
 	       MSR_MISC_FEATURES_ENABLES_CPUID_FAULT;
-}
-
-/*
- * IA32_TSC_DEADLINE: there is no in-kernel LAPIC timer to arm yet, so the
- * value is only kept (and migrated); TSC-deadline mode is not offered in
- * CPUID, so a guest has no reason to use it.
- */
-static int msr_get_tsc_deadline(struct kvm_vcpu *vcpu, u32 index, u64 *data,
-				bool host)
-{
-	*data = vcpu->arch.msrs->tsc_deadline;
-	return 0;
-}
-
-static int msr_set_tsc_deadline(struct kvm_vcpu *vcpu, u32 index, u64 data,
-				bool host)
-{
-	vcpu->arch.msrs->tsc_deadline = data;
-	return 0;
 }
 
 /*
@@ -910,8 +900,8 @@ static const struct kvm_msr_handler kvm_msr_handlers[] = {
 	MSR_ONE(MSR_AMD64_DE_CFG, de_cfg, msr_set_de_cfg),
 	MSR_ONE(MSR_IA32_XSS, xss, msr_set_xss),
 	MSR_ONE(MSR_IA32_PRED_CMD, pred_cmd, msr_set_pred_cmd),
-	MSR_ONE(MSR_IA32_POWER_CTL, power_ctl, msr_set_power_ctl),
-	MSR_ONE(MSR_IA32_TSC_DEADLINE, tsc_deadline, msr_set_tsc_deadline),
+	MSR_ONE(MSR_IA32_POWER_CTL, stored, msr_set_stored),
+	MSR_ONE(MSR_IA32_TSC_DEADLINE, stored, msr_set_stored),
 	MSR_ONE(MSR_IA32_PERF_CAPABILITIES, perf_caps, msr_set_perf_caps),
 	MSR_ONE(MSR_PLATFORM_INFO, platform_info, msr_set_platform_info),
 	MSR_ONE(MSR_MISC_FEATURES_ENABLES, misc_features,
@@ -1363,28 +1353,20 @@ static long kvm_vm_set_msr_filter(struct kvm *kvm, void __user *argp)
 	return 0;
 }
 
-static long kvm_vm_enable_cap(struct kvm *kvm, void __user *argp)
+long kvm_vm_msr_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap)
 {
-	struct kvm_enable_cap cap;
-
-	if (copy_from_user(&cap, argp, sizeof(cap)))
-		return -EFAULT;
-	if (cap.flags)
-		return -EINVAL;
-	switch (cap.cap) {
+	switch (cap->cap) {
 	case KVM_CAP_X86_USER_SPACE_MSR:
-		if (cap.args[0] & ~(u64)(KVM_MSR_EXIT_REASON_INVAL |
-					 KVM_MSR_EXIT_REASON_UNKNOWN |
-					 KVM_MSR_EXIT_REASON_FILTER))
+		if (cap->args[0] & ~(u64)(KVM_MSR_EXIT_REASON_INVAL |
+					  KVM_MSR_EXIT_REASON_UNKNOWN |
+					  KVM_MSR_EXIT_REASON_FILTER))
 			return -EINVAL;
-		WRITE_ONCE(kvm->arch.msrs->user_space_msr_mask, cap.args[0]);
+		WRITE_ONCE(kvm->arch.msrs->user_space_msr_mask, cap->args[0]);
 		return 0;
 	case KVM_CAP_MSR_PLATFORM_INFO:
 		WRITE_ONCE(kvm->arch.msrs->guest_can_read_platform_info,
-			   !!cap.args[0]);
+			   !!cap->args[0]);
 		return 0;
-	case KVM_CAP_MAX_VCPU_ID:	/* the VM's one KVM_ENABLE_CAP path */
-		return kvm_set_max_vcpu_id(kvm, cap.args[0]);
 	default:
 		return -EINVAL;
 	}
@@ -1392,12 +1374,6 @@ static long kvm_vm_enable_cap(struct kvm *kvm, void __user *argp)
 
 long kvm_vm_ioctl_msr(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 {
-	switch (ioctl) {
-	case KVM_X86_SET_MSR_FILTER:
-		return kvm_vm_set_msr_filter(kvm, argp);
-	case KVM_ENABLE_CAP:
-		return kvm_vm_enable_cap(kvm, argp);
-	default:
-		return -ENOTTY;
-	}
+	return ioctl == KVM_X86_SET_MSR_FILTER ?
+	       kvm_vm_set_msr_filter(kvm, argp) : -ENOTTY;
 }

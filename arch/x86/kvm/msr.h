@@ -92,8 +92,10 @@ long kvm_dev_ioctl_msr(unsigned int ioctl, void __user *argp);
 /* KVM_GET_MSRS, KVM_SET_MSRS */
 long kvm_vcpu_ioctl_msr(struct kvm_vcpu *vcpu, unsigned int ioctl,
 			void __user *argp);
-/* KVM_X86_SET_MSR_FILTER; KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR) */
+/* KVM_X86_SET_MSR_FILTER */
 long kvm_vm_ioctl_msr(struct kvm *kvm, unsigned int ioctl, void __user *argp);
+/* The VM's KVM_ENABLE_CAP of USER_SPACE_MSR and MSR_PLATFORM_INFO. */
+long kvm_vm_msr_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap);
 /*
  * After the backend created the vCPU: its TSC starts at 0, or in step with
  * the VM's other vCPUs, as in KVM.

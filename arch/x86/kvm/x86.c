@@ -297,6 +297,20 @@ static long kvm_vm_ioctl_set_identity_map_addr(struct kvm *kvm,
 	return r;
 }
 
+/* The VM's KVM_ENABLE_CAP (api.rst 4.37): flags must be 0. */
+static long kvm_vm_ioctl_enable_cap(struct kvm *kvm, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.flags)
+		return -EINVAL;
+	if (cap.cap == KVM_CAP_MAX_VCPU_ID)
+		return kvm_set_max_vcpu_id(kvm, cap.args[0]);
+	return kvm_vm_msr_enable_cap(kvm, &cap);
+}
+
 long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
@@ -308,8 +322,9 @@ long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg)
 	case KVM_SET_IDENTITY_MAP_ADDR:
 		return kvm_vm_ioctl_set_identity_map_addr(kvm, argp);
 	case KVM_X86_SET_MSR_FILTER:
-	case KVM_ENABLE_CAP:
 		return kvm_vm_ioctl_msr(kvm, ioctl, argp);
+	case KVM_ENABLE_CAP:
+		return kvm_vm_ioctl_enable_cap(kvm, argp);
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
 		return kvm_vm_ioctl_clock(kvm, ioctl, argp);

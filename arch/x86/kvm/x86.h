@@ -150,6 +150,8 @@ int kvm_guest_insn_len(struct kvm_vcpu *vcpu);
 int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu);
 int kvm_emulate_mov_to_cr4(struct kvm_vcpu *vcpu);
 int kvm_emulate_ud(struct kvm_vcpu *vcpu);
+/* The guest's current privilege level (SS.DPL). */
+int kvm_get_cpl(struct kvm_vcpu *vcpu);
 
 /* Machine-check ioctls (mce.c). */
 long kvm_mce_check_extension(long ext);
