@@ -122,6 +122,7 @@ struct kvm {
 	refcount_t users;		/* VM fd and every vCPU fd */
 
 	struct mutex lock;		/* vCPU creation */
+	int created_vcpus;		/* being built or built; kvm->lock */
 	/* vCPU ids below this (KVM_CAP_MAX_VCPU_ID); 0: not fixed yet */
 	u32 max_vcpu_ids;
 	struct xarray vcpus;		/* index -> struct kvm_vcpu */

@@ -455,9 +455,22 @@ static int kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long id)
 
 	if (id >= KVM_MAX_VCPU_IDS)
 		return -EINVAL;
+	/*
+	 * Counted before it is built, under kvm->lock: VM-wide settings that
+	 * the vCPU copies when it is built (KVM_CAP_SPLIT_IRQCHIP) check
+	 * created_vcpus under the same lock, so they cannot change under a
+	 * vCPU being built.
+	 */
+	mutex_lock(&kvm->lock);
+	kvm->created_vcpus++;
+	mutex_unlock(&kvm->lock);
 	vcpu = kvm_vcpu_new(kvm, id);
-	if (!vcpu)
+	if (!vcpu) {
+		mutex_lock(&kvm->lock);
+		kvm->created_vcpus--;
+		mutex_unlock(&kvm->lock);
 		return -ENOMEM;
+	}
 
 	mutex_lock(&kvm->lock);
 	if (!kvm->max_vcpu_ids)
@@ -495,6 +508,7 @@ static int kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long id)
 	return r;
 
 err:
+	kvm->created_vcpus--;
 	mutex_unlock(&kvm->lock);
 	kvm_vcpu_destroy(vcpu);
 	return r;

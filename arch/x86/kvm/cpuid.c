@@ -26,6 +26,7 @@
 
 #include <kestrel/kvm_host.h>
 #include "cpuid.h"
+#include "lapic.h"
 #include "msr.h"
 #include "x86.h"
 
@@ -42,7 +43,9 @@
 /*
  * CPUID.1:ECX.  Left out: DTES64, MONITOR, DS-CPL, VMX, SMX, EST, TM2,
  * xTPR and PDCM (debug store, power and performance monitoring: none is
- * virtualized), x2APIC and TSC-deadline (no in-kernel LAPIC).  OSXSAVE
+ * virtualized) and TSC-deadline (KVM_CAP_TSC_DEADLINE_TIMER tells VMMs
+ * instead, as in KVM).  x2APIC is added below: the in-kernel LAPIC
+ * emulates it whatever the host has, and KVM reports it always.  OSXSAVE
  * follows the guest's CR4.  XSAVE and the AVX family are added below when
  * the host lets guests enable their state components.
  */
@@ -273,7 +276,7 @@ static void cpuid_filter(struct kvm_cpuid_entry2 *e)
 		e->ecx &= LEAF1_ECX | cpuid_xsave_mask(XSAVE_LEAF1_ECX,
 						       YMM_LEAF1_ECX, 0);
 		/* SDM vol. 2A CPUID: bit 31 is reserved for hypervisor use. */
-		e->ecx |= F(HYPERVISOR);
+		e->ecx |= F(HYPERVISOR) | F(X2APIC);
 		e->edx &= LEAF1_EDX;
 		break;
 	case 2:		/* Cache and TLB descriptors. */
@@ -719,6 +722,8 @@ static int cpuid_set(struct kvm_vcpu *vcpu, struct kvm_cpuid_entry2 *e2,
 	kvfree(vcpu->arch.cpuid_entries);
 	vcpu->arch.cpuid_entries = e2;
 	vcpu->arch.cpuid_nent = nent;
+	/* x2APIC, TSC-deadline and MAXPHYADDR as the APIC sees them. */
+	kvm_lapic_update_cpuid(vcpu);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "emulate.h"
 #include "kvmclock.h"
 #include "mmu/guest_walk.h"
+#include "lapic.h"
 #include "x86.h"
 
 void kvm_queue_exception_e(struct kvm_vcpu *vcpu, u8 vector, u32 error_code)
@@ -65,6 +66,9 @@ int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 
 	if (r <= 0)
 		return r;
+	/* An in-kernel APIC: the vCPU sleeps in the kernel (lapic.c). */
+	if (vcpu->arch.apic)
+		return kvm_lapic_halt(vcpu);
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
 }

@@ -26,6 +26,7 @@
 
 #include <kestrel/kvm_host.h>
 #include "kvmclock.h"
+#include "lapic.h"
 #include "msr.h"
 #include "x86.h"
 
@@ -263,11 +264,37 @@ static void msr_write_tsc_offset(struct kvm_vcpu *vcpu, u64 offset)
 	kvm_clock_tsc_changed(vcpu);
 }
 
+u64 kvm_read_guest_tsc(struct kvm_vcpu *vcpu)
+{
+	return rdtsc() + vcpu->arch.msrs->tsc_offset;
+}
+
 static int msr_get_tsc(struct kvm_vcpu *vcpu, u32 index, u64 *data,
 		       bool host)
 {
-	*data = rdtsc() + vcpu->arch.msrs->tsc_offset;
+	*data = kvm_read_guest_tsc(vcpu);
 	return 0;
+}
+
+/*
+ * x2APIC MSRs 0x800-0x8ff: only with an in-kernel APIC, which #GPs them
+ * outside x2APIC mode and for reserved or write-only registers (SDM vol.
+ * 3A, 10.12.1.2); without one they do not exist.
+ */
+static int msr_get_x2apic(struct kvm_vcpu *vcpu, u32 index, u64 *data,
+			  bool host)
+{
+	if (!lapic_in_kernel(vcpu))
+		return KVM_MSR_RET_UNSUPPORTED;
+	return kvm_lapic_msr_read(vcpu, index, data);
+}
+
+static int msr_set_x2apic(struct kvm_vcpu *vcpu, u32 index, u64 data,
+			  bool host)
+{
+	if (!lapic_in_kernel(vcpu))
+		return KVM_MSR_RET_UNSUPPORTED;
+	return kvm_lapic_msr_write(vcpu, index, data);
 }
 
 /*
@@ -454,6 +481,9 @@ bool kvm_msr_apic_base_valid(struct kvm_vcpu *vcpu, u64 data)
 static int msr_set_apic_base(struct kvm_vcpu *vcpu, u32 index, u64 data,
 			     bool host)
 {
+	/* With an in-kernel APIC the model checks and applies (lapic.c). */
+	if (lapic_in_kernel(vcpu))
+		return kvm_lapic_set_base(vcpu, data, host);
 	if (!kvm_msr_apic_base_valid(vcpu, data))
 		return 1;
 	vcpu->arch.apic_base = data;
@@ -760,29 +790,21 @@ static int msr_set_pred_cmd(struct kvm_vcpu *vcpu, u32 index, u64 data,
 }
 
 /*
- * MSRs that only keep what is written, by guest and userspace alike:
- * MSR_IA32_POWER_CTL (as KVM; Linux guests on Intel models touch it,
- * nothing here depends on it) and IA32_TSC_DEADLINE (no in-kernel LAPIC
- * timer to arm yet, so the value is only kept and migrated; TSC-deadline
- * mode is not offered in CPUID).
+ * MSR_IA32_POWER_CTL only keeps what is written, by guest and userspace
+ * alike, as KVM: Linux guests on Intel models touch it, nothing here
+ * depends on it.
  */
-static u64 *msr_stored_slot(struct kvm_vcpu *vcpu, u32 index)
-{
-	return index == MSR_IA32_POWER_CTL ? &vcpu->arch.msrs->power_ctl :
-					     &vcpu->arch.msrs->tsc_deadline;
-}
-
 static int msr_get_stored(struct kvm_vcpu *vcpu, u32 index, u64 *data,
 			  bool host)
 {
-	*data = *msr_stored_slot(vcpu, index);
+	*data = vcpu->arch.msrs->power_ctl;
 	return 0;
 }
 
 static int msr_set_stored(struct kvm_vcpu *vcpu, u32 index, u64 data,
 			  bool host)
 {
-	*msr_stored_slot(vcpu, index) = data;
+	vcpu->arch.msrs->power_ctl = data;
 	return 0;
 }
 
@@ -836,6 +858,33 @@ bool kvm_msr_cpuid_faulting(struct kvm_vcpu *vcpu)
 {
 	return vcpu->arch.msrs->misc_features_enables &
 	       MSR_MISC_FEATURES_ENABLES_CPUID_FAULT;
+}
+
+/*
+ * IA32_TSC_DEADLINE: the in-kernel LAPIC's timer when there is one;
+ * otherwise the value is only kept (and migrated) for userspace's LAPIC.
+ */
+static int msr_get_tsc_deadline(struct kvm_vcpu *vcpu, u32 index, u64 *data,
+				bool host)
+{
+	if (lapic_in_kernel(vcpu)) {
+		*data = kvm_lapic_get_tscdeadline(vcpu);
+		return 0;
+	}
+	*data = vcpu->arch.msrs->tsc_deadline;
+	return 0;
+}
+
+static int msr_set_tsc_deadline(struct kvm_vcpu *vcpu, u32 index, u64 data,
+				bool host)
+{
+	/* The model arms the timer only in TSC-deadline mode (SDM 10.5.4.1). */
+	if (lapic_in_kernel(vcpu)) {
+		kvm_lapic_set_tscdeadline(vcpu, data);
+		return 0;
+	}
+	vcpu->arch.msrs->tsc_deadline = data;
+	return 0;
 }
 
 /*
@@ -901,7 +950,9 @@ static const struct kvm_msr_handler kvm_msr_handlers[] = {
 	MSR_ONE(MSR_IA32_XSS, xss, msr_set_xss),
 	MSR_ONE(MSR_IA32_PRED_CMD, pred_cmd, msr_set_pred_cmd),
 	MSR_ONE(MSR_IA32_POWER_CTL, stored, msr_set_stored),
-	MSR_ONE(MSR_IA32_TSC_DEADLINE, stored, msr_set_stored),
+	MSR_ONE(MSR_IA32_TSC_DEADLINE, tsc_deadline, msr_set_tsc_deadline),
+	MSR_RANGE(LAPIC_X2APIC_MSR_BASE, LAPIC_X2APIC_MSR_LAST, x2apic,
+		  msr_set_x2apic),
 	MSR_ONE(MSR_IA32_PERF_CAPABILITIES, perf_caps, msr_set_perf_caps),
 	MSR_ONE(MSR_PLATFORM_INFO, platform_info, msr_set_platform_info),
 	MSR_ONE(MSR_MISC_FEATURES_ENABLES, misc_features,

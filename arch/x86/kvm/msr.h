@@ -105,6 +105,7 @@ void kvm_vcpu_msr_postcreate(struct kvm_vcpu *vcpu);
 void kvm_msr_load_guest_uret(struct kvm_vcpu *vcpu);
 /* IA32_APIC_BASE may take @data (also checked by KVM_SET_SREGS). */
 bool kvm_msr_apic_base_valid(struct kvm_vcpu *vcpu, u64 data);
+u64 kvm_read_guest_tsc(struct kvm_vcpu *vcpu);
 /* CPUID faulting is on (MSR_MISC_FEATURES_ENABLES): CPUID at CPL > 0 #GPs. */
 bool kvm_msr_cpuid_faulting(struct kvm_vcpu *vcpu);
 /* The guest's RDMSR (write false) / WRMSR exit. */

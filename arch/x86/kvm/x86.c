@@ -24,6 +24,7 @@
 #include <kestrel/kvm_host.h>
 #include "cpuid.h"
 #include "kvmclock.h"
+#include "lapic.h"
 #include "msr.h"
 #include "x86.h"
 
@@ -237,7 +238,8 @@ long kvm_arch_check_extension(long ext)
 		return kvm_cpuid_check_extension(ext) ?:
 		       kvm_msr_check_extension(ext) ?:
 		       kvm_clock_check_extension(ext) ?:
-		       kvm_mce_check_extension(ext);
+		       kvm_mce_check_extension(ext) ?:
+		       kvm_lapic_check_extension(ext);
 	}
 }
 
@@ -271,6 +273,7 @@ int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 	if (r)
 		return r;
 	kvm_clock_init_vm(kvm);
+	kvm_lapic_init_vm(kvm);
 	r = kvm_mmu_init_vm(kvm);
 	if (r)
 		kvm_vm_msr_free(kvm);
@@ -279,6 +282,7 @@ int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 
 void kvm_arch_destroy_vm(struct kvm *kvm)
 {
+	kvm_lapic_destroy_vm(kvm);
 	kvm_mmu_destroy_vm(kvm);
 	kvm_vm_msr_free(kvm);
 }
@@ -308,6 +312,8 @@ static long kvm_vm_ioctl_enable_cap(struct kvm *kvm, void __user *argp)
 		return -EINVAL;
 	if (cap.cap == KVM_CAP_MAX_VCPU_ID)
 		return kvm_set_max_vcpu_id(kvm, cap.args[0]);
+	if (cap.cap == KVM_CAP_SPLIT_IRQCHIP)
+		return kvm_lapic_enable_split_irqchip(kvm, cap.args[0]);
 	return kvm_vm_msr_enable_cap(kvm, &cap);
 }
 
@@ -328,6 +334,9 @@ long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg)
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
 		return kvm_vm_ioctl_clock(kvm, ioctl, argp);
+	case KVM_SIGNAL_MSI:
+	case KVM_SET_GSI_ROUTING:
+		return kvm_lapic_vm_ioctl(kvm, ioctl, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -374,7 +383,25 @@ void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
 	a->nmi_pending = 0;
 	a->nmi_masked = false;
 	a->complete_userspace_io = NULL;
+	a->mp_state = KVM_MP_STATE_RUNNABLE;
+	a->extint_pending = -1;
 	kvm_clock_vcpu_reset(vcpu);
+}
+
+/*
+ * INIT (SDM vol. 3A, 9.1.1, table 9-1): registers as after RESET, except
+ * that XCR0, IA32_APIC_BASE and the MSRs Kestrel keeps (msr.c) survive,
+ * as in KVM.  The APIC itself is reset by the caller (lapic.c).
+ */
+void kvm_vcpu_init_event(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_arch *a = &vcpu->arch;
+	u64 xcr0 = a->xcr0, apic_base = a->apic_base;
+
+	kvm_x86_ops->vcpu_init_event(vcpu);
+	kvm_vcpu_reset(vcpu);
+	a->xcr0 = xcr0;
+	a->apic_base = apic_base;
 }
 
 int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
@@ -392,6 +419,11 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	r = kvm_x86_ops->vcpu_create(vcpu);
 	if (r)
 		goto err_msr;
+	r = kvm_lapic_vcpu_create(vcpu);
+	if (r) {
+		kvm_x86_ops->vcpu_destroy(vcpu);
+		goto err_msr;
+	}
 	/* The TSC starts near 0 and in step with the VM's other vCPUs. */
 	kvm_vcpu_msr_postcreate(vcpu);
 	return 0;
@@ -405,6 +437,7 @@ err_fpu:
 
 void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
+	kvm_lapic_vcpu_destroy(vcpu);
 	kvm_vcpu_free_cpuid(vcpu);
 	kvm_vcpu_msr_free(vcpu);
 	kvm_mmu_free_cache(vcpu);
@@ -582,6 +615,10 @@ static void kvm_inject_events(struct kvm_vcpu *vcpu)
 {
 	bool busy = kvm_inject_one_event(vcpu);
 
+	/* The in-kernel APIC's interrupt, or its interrupt window. */
+	if (vcpu->arch.apic)
+		busy = kvm_lapic_inject(vcpu) || busy;
+
 	if (!vcpu->arch.nmi_pending)
 		return;
 	if (busy)
@@ -620,8 +657,9 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 				    vcpu->vcpu_id);
 		return -EIO;
 	}
+	/* A kick since kvm_lapic_process(): look again (see lapic.c). */
 	if (need_resched() || kvm_vcpu_must_exit() ||
-	    kvm_clock_vcpu_stale(vcpu)) {
+	    kvm_clock_vcpu_stale(vcpu) || kvm_lapic_kicked(vcpu)) {
 		kvm_vcpu_cancel_entry(vcpu);
 		return 1;
 	}
@@ -664,6 +702,7 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	/* A host interrupt that made the guest exit is taken here. */
 	local_irq_enable();
 	preempt_enable();
+	kvm_lapic_after_exit(vcpu);
 
 	return kvm_x86_ops->handle_exit(vcpu);
 }
@@ -677,10 +716,12 @@ static bool kvm_vcpu_ready_for_interrupt_injection(struct kvm_vcpu *vcpu)
 {
 	struct kvm_vcpu_arch *a = &vcpu->arch;
 
+	/* Split irqchip: also the APIC takes ExtINT and none is queued. */
 	return (a->rflags & X86_EFLAGS_IF) &&
 	       !kvm_x86_ops->get_interrupt_shadow(vcpu) &&
 	       !a->interrupt.injected && !a->exception.injected &&
-	       !a->nmi_injected;
+	       !a->nmi_injected &&
+	       (!a->apic || kvm_lapic_ready_for_extint(vcpu));
 }
 
 /* What kvm_run tells userspace after every KVM_RUN (api.rst, "kvm_run"). */
@@ -689,7 +730,7 @@ static void kvm_post_run_save(struct kvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 
 	run->if_flag = !!(vcpu->arch.rflags & X86_EFLAGS_IF);
-	run->cr8 = kvm_x86_ops->get_cr8(vcpu);
+	run->cr8 = kvm_lapic_get_cr8(vcpu);
 	run->apic_base = vcpu->arch.apic_base;
 	run->ready_for_interrupt_injection =
 		kvm_vcpu_ready_for_interrupt_injection(vcpu);
@@ -712,6 +753,18 @@ static int kvm_vcpu_run_loop(struct kvm_vcpu *vcpu)
 			return 0;
 		}
 		cond_resched();
+		if (vcpu->arch.apic) {
+			r = kvm_lapic_check_ioapic_eoi(vcpu);
+			if (r <= 0)
+				return r;
+			kvm_lapic_process(vcpu);
+			if (vcpu->arch.mp_state != KVM_MP_STATE_RUNNABLE) {
+				r = kvm_lapic_block(vcpu);
+				if (r <= 0)
+					return r;
+				continue;
+			}
+		}
 		kvm_x86_ops->enable_irq_window(vcpu,
 					       READ_ONCE(run->request_interrupt_window));
 		kvm_prepare_events(vcpu);
@@ -744,6 +797,9 @@ static int kvm_run_sync_in(struct kvm_vcpu *vcpu, u64 valid, u64 dirty)
 	r = kvm_sync_regs_in(vcpu, dirty);
 	if (r)
 		return r;
+	/* With an in-kernel APIC, TPR is its own (KVM ignores run->cr8). */
+	if (vcpu->arch.apic)
+		return 1;
 	if (cr8 > 15)
 		return -EINVAL;
 	kvm_x86_ops->set_cr8(vcpu, cr8);
@@ -769,9 +825,13 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		r = cui(vcpu);
 	}
 	/* immediate_exit leaves exit_reason as it was, as in KVM 6.1. */
-	if (r > 0)
-		r = READ_ONCE(run->immediate_exit) ? -EINTR :
-		    kvm_vcpu_run_loop(vcpu);
+	if (r > 0 && READ_ONCE(run->immediate_exit))
+		r = -EINTR;
+	else if (r > 0 && vcpu->arch.apic &&
+		 vcpu->arch.mp_state == KVM_MP_STATE_UNINITIALIZED)
+		r = kvm_lapic_run_uninit(vcpu);
+	else if (r > 0)
+		r = kvm_vcpu_run_loop(vcpu);
 
 	kvm_post_run_save(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->arch.guest_fpu, false);
@@ -857,7 +917,7 @@ static void kvm_get_sregs_common(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->cr3 = vcpu->arch.cr3;
 	sregs->cr4 = vcpu->arch.cr4;
 	sregs->efer = vcpu->arch.efer;
-	sregs->cr8 = kvm_x86_ops->get_cr8(vcpu);
+	sregs->cr8 = kvm_lapic_get_cr8(vcpu);
 	sregs->apic_base = vcpu->arch.apic_base;
 }
 
@@ -946,7 +1006,7 @@ static bool kvm_is_valid_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *s)
 {
 	if (s->cr0 >> 32 || !kvm_is_valid_cr4(vcpu, s->cr4) || s->cr8 >> 4)
 		return false;
-	if (!kvm_msr_apic_base_valid(vcpu, s->apic_base))
+	if (!vcpu->arch.apic && !kvm_msr_apic_base_valid(vcpu, s->apic_base))
 		return false;
 	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
 		return false;
@@ -981,8 +1041,15 @@ static int kvm_set_sregs_common(struct kvm_vcpu *vcpu,
 	vcpu->arch.cr3 = s->cr3;
 	vcpu->arch.cr4 = s->cr4;
 	vcpu->arch.efer = s->efer;
-	vcpu->arch.apic_base = s->apic_base;
+	if (vcpu->arch.apic) {
+		/* Host-initiated: the model checks the value (lapic_regs.h). */
+		if (kvm_lapic_set_base(vcpu, s->apic_base, true))
+			return -EINVAL;
+	} else {
+		vcpu->arch.apic_base = s->apic_base;
+	}
 	ops->set_cr8(vcpu, s->cr8);
+	kvm_lapic_after_exit(vcpu);	/* CR8 into the APIC's TPR */
 	ops->set_dtable(vcpu, &s->idt, true);
 	ops->set_dtable(vcpu, &s->gdt, false);
 	ops->set_segment(vcpu, &s->cs, VCPU_SREG_CS);
@@ -1273,6 +1340,9 @@ static long kvm_vcpu_ioctl_interrupt(struct kvm_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (irq.irq >= KVM_NR_INTERRUPTS)
 		return -EINVAL;
+	/* Split irqchip: only userspace's PIC uses it, as ExtINT. */
+	if (vcpu->arch.apic)
+		return kvm_lapic_queue_extint(vcpu, irq.irq);
 	vcpu->arch.interrupt.injected = true;
 	vcpu->arch.interrupt.nr = irq.irq;
 	vcpu->arch.interrupt.soft = false;
@@ -1362,14 +1432,36 @@ static void kvm_get_mp_state(struct kvm_vcpu *vcpu, void *v)
 {
 	struct kvm_mp_state *mp = v;
 
-	mp->mp_state = KVM_MP_STATE_RUNNABLE;
+	mp->mp_state = vcpu->arch.apic ? vcpu->arch.mp_state :
+		       KVM_MP_STATE_RUNNABLE;
 }
 
 static int kvm_set_mp_state(struct kvm_vcpu *vcpu, const void *v)
 {
 	const struct kvm_mp_state *mp = v;
 
-	return mp->mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
+	/*
+	 * Without an in-kernel APIC only RUNNABLE; with one, as KVM 6.1 on
+	 * x86 without SMM: UNINITIALIZED, INIT_RECEIVED, HALTED, RUNNABLE,
+	 * and SIPI_RECEIVED, which KVM turns into INIT_RECEIVED plus a
+	 * pending SIPI (vector taken from the APIC's last SIPI).
+	 */
+	if (!vcpu->arch.apic)
+		return mp->mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
+	switch (mp->mp_state) {
+	case KVM_MP_STATE_RUNNABLE:
+	case KVM_MP_STATE_UNINITIALIZED:
+	case KVM_MP_STATE_INIT_RECEIVED:
+	case KVM_MP_STATE_HALTED:
+		vcpu->arch.mp_state = mp->mp_state;
+		return 0;
+	case KVM_MP_STATE_SIPI_RECEIVED:
+		vcpu->arch.mp_state = KVM_MP_STATE_INIT_RECEIVED;
+		vcpu->arch.apic_sipi = true;
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }
 
 /*
@@ -1536,6 +1628,9 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 	case KVM_SET_VCPU_EVENTS:
 		return kvm_ioctl_set(vcpu, argp, sizeof(struct kvm_vcpu_events),
 				     kvm_set_vcpu_events);
+	case KVM_GET_LAPIC:
+	case KVM_SET_LAPIC:
+		return kvm_lapic_vcpu_ioctl(vcpu, ioctl, argp);
 	case KVM_INTERRUPT:
 		return kvm_vcpu_ioctl_interrupt(vcpu, argp);
 	case KVM_NMI:

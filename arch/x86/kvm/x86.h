@@ -92,6 +92,12 @@ struct kvm_x86_ops {
 	void (*enable_nmi_window)(struct kvm_vcpu *vcpu);
 	/* Userspace set vcpu->arch.nmi_masked (KVM_SET_VCPU_EVENTS). */
 	void (*set_nmi_mask)(struct kvm_vcpu *vcpu, bool masked);
+	/*
+	 * INIT (SDM vol. 3A, 9.1.1, table 9-1): the backend's guest state to
+	 * its power-up values, keeping what belongs to the VMM (TSC offset,
+	 * guest debugging).
+	 */
+	void (*vcpu_init_event)(struct kvm_vcpu *vcpu);
 
 	/* The offset the CPU adds to the host TSC in guest mode. */
 	void (*write_tsc_offset)(struct kvm_vcpu *vcpu, u64 offset);
@@ -175,6 +181,7 @@ bool kvm_is_valid_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
 int kvm_set_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
 extern u64 kvm_supported_xcr0;
 void kvm_vcpu_reset(struct kvm_vcpu *vcpu);
+void kvm_vcpu_init_event(struct kvm_vcpu *vcpu);
 int kvm_soft_int_insn_len(struct kvm_vcpu *vcpu, u8 vector);
 void kvm_complete_soft_exception(struct kvm_vcpu *vcpu, bool interrupted);
 

@@ -6,6 +6,7 @@
 #ifndef KESTREL_KVM_ARCH_H
 #define KESTREL_KVM_ARCH_H
 
+#include <linux/bitmap.h>
 #include <linux/types.h>
 #include <asm/fpu/types.h>
 #include <asm/kvm_vcpu_regs.h>
@@ -15,6 +16,8 @@ struct kvm_vcpu;
 struct kvm_cpuid_entry2;
 struct kvm_vcpu_msrs;			/* msr.h */
 struct kvm_vm_msrs;			/* msr.h */
+struct kvm_lapic;			/* lapic.h */
+struct kvm_irq_routing_table;		/* irq_routing.h */
 
 enum kvm_reg {
 	VCPU_REGS_RAX = __VCPU_REGS_RAX,
@@ -46,6 +49,12 @@ struct kvm_arch {
 	int tdp_levels;
 	struct kvm_vm_msrs *msrs;	/* MSR filter, user-space MSR exits */
 	struct kvm_clock clock;		/* kvmclock.c */
+	/* KVM_CAP_SPLIT_IRQCHIP: every vCPU has an in-kernel LAPIC (lapic.c). */
+	bool irqchip_split;
+	u32 nr_reserved_ioapic_pins;
+	/* KVM_SET_GSI_ROUTING (lapic.c): published under irq_lock, RCU. */
+	struct mutex irq_lock;
+	struct kvm_irq_routing_table __rcu *irq_routing;
 };
 
 /* A guest instruction that needs userspace to finish: KVM_EXIT_IO/MMIO. */
@@ -170,6 +179,24 @@ struct kvm_vcpu_arch {
 	u8 nmi_pending;
 	bool nmi_masked;
 	struct kvm_vcpu_clock clock;	/* kvmclock.c */
+
+	/* The in-kernel LAPIC (lapic.c), NULL when the VMM has its own. */
+	struct kvm_lapic *apic;
+	u32 mp_state;			/* KVM_MP_STATE_*, with an APIC */
+	int extint_pending;		/* split irqchip KVM_INTERRUPT, or -1 */
+	/* Left by senders under the APIC lock, taken by the vCPU thread. */
+	atomic_t apic_nmi;
+	bool apic_init;
+	bool apic_sipi;
+	u8 apic_sipi_vector;
+	/*
+	 * Split irqchip: vectors whose EOI userspace's IOAPIC must hear of
+	 * (KVM_EXIT_IOAPIC_EOI), from the level-triggered MSI routes of its
+	 * pins; recomputed by the vCPU thread when scan_ioapic is set.
+	 */
+	DECLARE_BITMAP(ioapic_handled_vectors, 256);
+	atomic_t scan_ioapic;
+	int pending_ioapic_eoi;		/* vector, or -1 */
 };
 
 #endif /* KESTREL_KVM_ARCH_H */

@@ -879,6 +879,21 @@ static int svm_exit_write_cr4(struct vcpu_svm *svm)
 }
 
 /*
+ * INIT: a fresh VMCB, as after a shutdown below.  Not kept, unlike on real
+ * hardware (SDM table 9-1): the MSRs held in the VMCB (STAR, LSTAR, CSTAR,
+ * SFMASK, KERNEL_GS_BASE, SYSENTER_*, PAT); an AP sets them up anyway.
+ */
+static void svm_vcpu_init_event(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	u64 tsc_offset = svm->vmcb->control.tsc_offset;
+
+	svm_init_vmcb(svm);
+	svm->vmcb->control.tsc_offset = tsc_offset;
+	svm_update_guest_debug(vcpu);
+}
+
+/*
  * The VMCB is undefined after a shutdown (APM 15.12): start afresh, keeping
  * what is the VMM's rather than the guest's (TSC offset, guest debugging).
  */
@@ -1079,6 +1094,7 @@ const struct kvm_x86_ops svm_x86_ops = {
 	.set_interrupt_shadow	= svm_set_interrupt_shadow,
 	.get_cr8		= svm_get_cr8,
 	.set_cr8		= svm_set_cr8,
+	.vcpu_init_event	= svm_vcpu_init_event,
 	.enable_irq_window	= svm_enable_irq_window,
 	.inject_exception	= svm_inject_exception,
 	.inject_nmi		= svm_inject_nmi,

@@ -1,0 +1,1077 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel local APIC (KVM_CAP_SPLIT_IRQCHIP: LAPIC in the kernel,
+ * IOAPIC and PIC in userspace): the glue around the register model of
+ * lapic_regs.c.  Vendor-neutral.
+ *
+ * Locking
+ * -------
+ * Each APIC has one raw, irq-safe spinlock (struct kvm_lapic.lock) around
+ * every call into the model.  It is taken by the vCPU thread (MMIO, MSRs,
+ * ioctls, injection with interrupts off), by senders of IPIs and MSIs
+ * (other vCPU threads, the VM ioctl) and by the hrtimer callback in hard
+ * interrupt context.  At most one APIC lock is held at a time: a sender
+ * finishes with its own APIC (collecting the IPI in struct lapic_fx) and
+ * drops its lock before it delivers, one target lock at a time.  Nothing
+ * that sleeps, and no hrtimer_cancel() (which waits for the callback that
+ * takes the lock), is called under it.
+ *
+ * Kicks
+ * -----
+ * Whoever gives a vCPU something to do (an accepted interrupt, a timer
+ * expiry, INIT/SIPI, an NMI) changes the state first, then
+ * kvm_vcpu_kick(): set apic->kicked, full barrier, then IPI the vCPU's
+ * CPU if it is in guest mode (the host interrupt makes VMRUN exit), and
+ * wake it if it sleeps in HLT.  The run loop clears apic->kicked before it
+ * looks at the APIC, and re-checks it after publishing IN_GUEST_MODE with a
+ * full barrier (kvm_vcpu_enter_guest()): either the kicker sees
+ * IN_GUEST_MODE and sends the IPI, or the vCPU sees kicked and does not
+ * enter.  No event is lost between the check and VMRUN.
+ *
+ * MMIO
+ * ----
+ * One device per VM on the MMIO bus covers the default APIC page
+ * 0xfee00000.  The bus hands the device the vCPU that made the access, so
+ * the device dispatches to that vCPU's own APIC, as the hardware does
+ * (each CPU sees its own APIC at the address).  An APIC moved elsewhere
+ * (IA32_APIC_BASE) is not decoded there; KVM 6.1 does not support moving
+ * it either (it warns once); at 0xfee00000 an APIC that is not in xAPIC
+ * mode answers nothing, so the access goes to userspace as KVM does.
+ */
+#define pr_fmt(fmt) "kestrel: " fmt
+
+#include <linux/kvm.h>
+#include <linux/sched/signal.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/uaccess.h>
+#include <asm/msr-index.h>
+
+#include <kestrel/kvm_host.h>
+#include "cpuid.h"
+#include "lapic.h"
+#include "msr.h"
+#include "x86.h"
+
+/* KVM's min_timer_period_us default (200 us). */
+#define KVM_LAPIC_MIN_PERIOD_NS	(200 * NSEC_PER_USEC)
+
+static bool kvm_split_irqchip(struct kvm *kvm)
+{
+	/* Pairs with the smp_store_release() when the mode is enabled. */
+	return smp_load_acquire(&kvm->arch.irqchip_split);
+}
+
+/*
+ * Time for the model: host monotonic ns (the hrtimer's clock) and the
+ * guest TSC at about the same instant.
+ */
+static void kvm_lapic_now(struct kvm_vcpu *vcpu, struct lapic_now *now)
+{
+	now->ns = ktime_get_ns();
+	now->tsc = kvm_read_guest_tsc(vcpu);
+	now->tsc_khz = vcpu->arch.virtual_tsc_khz;
+}
+
+/*
+ * Kicks
+ */
+
+void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	int cpu;
+
+	atomic_set(&apic->kicked, 1);
+	smp_mb__after_atomic(); /* kicked before mode: see the top of file */
+	cpu = READ_ONCE(vcpu->cpu);
+	if (READ_ONCE(vcpu->mode) == IN_GUEST_MODE && cpu >= 0 &&
+	    cpu < nr_cpu_ids && cpu != raw_smp_processor_id())
+		smp_send_reschedule(cpu);
+	wake_up_interruptible(&apic->wq);
+}
+
+bool kvm_lapic_kicked(struct kvm_vcpu *vcpu)
+{
+	return vcpu->arch.apic && atomic_read(&vcpu->arch.apic->kicked);
+}
+
+/*
+ * The hrtimer
+ */
+
+/* Lock held: make the hrtimer follow the model's timer state. */
+static void kvm_lapic_sync_timer(struct kvm_lapic *apic)
+{
+	const struct lapic_timer *t = &apic->s.timer;
+
+	lockdep_assert_held(&apic->lock);
+	if (t->seq == apic->timer_seq)
+		return;
+	apic->timer_seq = t->seq;
+	if (t->armed)
+		hrtimer_start(&apic->timer, ns_to_ktime(t->expire_ns),
+			      HRTIMER_MODE_ABS_HARD);
+	else
+		/* Not hrtimer_cancel(): the callback takes this lock. */
+		hrtimer_try_to_cancel(&apic->timer);
+}
+
+static enum hrtimer_restart kvm_lapic_timer_fn(struct hrtimer *timer)
+{
+	struct kvm_lapic *apic = container_of(timer, struct kvm_lapic, timer);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	struct lapic_now now;
+	unsigned long flags;
+	bool fired;
+
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	kvm_lapic_now(apic->vcpu, &now);
+	fired = lapic_timer_expired(&apic->s, &now);
+	/*
+	 * Periodic mode set up the next period; a stale or early expiry
+	 * leaves the model's (possibly new) deadline: follow it either way.
+	 */
+	apic->timer_seq = apic->s.timer.seq;
+	/*
+	 * A vCPU thread may have started the timer again while we waited
+	 * for the lock (hrtimer_start() is only called under it): then it
+	 * is queued with the right expiry, and must not be touched.
+	 */
+	if (apic->s.timer.armed && !hrtimer_is_queued(timer)) {
+		hrtimer_set_expires(timer, ns_to_ktime(apic->s.timer.expire_ns));
+		ret = HRTIMER_RESTART;
+	}
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	if (fired)
+		kvm_vcpu_kick(apic->vcpu);
+	return ret;
+}
+
+/*
+ * Effects of a register access, with no APIC lock held.
+ */
+
+static void kvm_lapic_fx(struct kvm_vcpu *vcpu, struct lapic_fx *fx)
+{
+	if (fx->ipi) {
+		const struct lapic_icr *icr = &fx->icr;
+		struct kvm_apic_irq irq = {
+			.dest_id = icr->dest,
+			.vector = icr->irq.vector,
+			.delivery_mode = icr->irq.delivery_mode,
+			.dest_logical = icr->logical,
+			.level_trig = icr->irq.trig_level,
+			.level = icr->irq.level,
+		};
+
+		__kvm_apic_deliver(vcpu->kvm, vcpu, &irq, icr->shorthand);
+	}
+	/*
+	 * The EOI of a vector that a level-triggered route of userspace's
+	 * IOAPIC sends to this vCPU: KVM_EXIT_IOAPIC_EOI before the next
+	 * entry, so that the IOAPIC can clear Remote IRR (as KVM 6.1, which
+	 * looks at the routes, not at TMR or the EOI-broadcast suppression).
+	 */
+	if (fx->eoi && test_bit(fx->eoi_vector,
+				vcpu->arch.ioapic_handled_vectors))
+		vcpu->arch.pending_ioapic_eoi = fx->eoi_vector;
+	if (fx->map_changed)
+		atomic_set(&vcpu->arch.scan_ioapic, 1);
+}
+
+/*
+ * xAPIC MMIO
+ */
+
+static struct kvm_lapic *kvm_lapic_mmio_apic(struct kvm_vcpu *vcpu,
+					     gpa_t addr, int len)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+
+	if (!apic || len <= 0 || len > 8)
+		return NULL;
+	/* Mode and base are only changed by this vCPU's own thread. */
+	if ((addr & LAPIC_BASE_ADDR_MASK) != lapic_mmio_base(&apic->s))
+		return NULL;
+	return apic;
+}
+
+/*
+ * KVM_X86_QUIRK_LAPIC_MMIO_HOLE (on by default in KVM, and Kestrel has no
+ * KVM_CAP_DISABLE_QUIRKS2 yet): in x2APIC mode or with the APIC disabled
+ * the page ignores writes and reads without an exit.  KVM 6.1 leaves the
+ * read buffer as it was (stale bytes); Kestrel gives zeros.
+ */
+static bool kvm_lapic_mmio_hole(struct kvm_lapic *apic)
+{
+	return lapic_mode(&apic->s) != LAPIC_MODE_XAPIC;
+}
+
+static int kvm_lapic_mmio_read(struct kvm_vcpu *vcpu,
+			       struct kvm_io_device *dev, gpa_t addr, int len,
+			       void *val)
+{
+	struct kvm_lapic *apic = kvm_lapic_mmio_apic(vcpu, addr, len);
+	struct lapic_now now;
+	unsigned long flags;
+
+	if (!apic)
+		return -EOPNOTSUPP;
+	if (kvm_lapic_mmio_hole(apic)) {
+		memset(val, 0, len);
+		return 0;
+	}
+	kvm_lapic_now(vcpu, &now);
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	lapic_mmio_read(&apic->s, addr & (LAPIC_MMIO_SIZE - 1), val, len, &now);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	return 0;
+}
+
+static int kvm_lapic_mmio_write(struct kvm_vcpu *vcpu,
+				struct kvm_io_device *dev, gpa_t addr, int len,
+				const void *val)
+{
+	struct kvm_lapic *apic = kvm_lapic_mmio_apic(vcpu, addr, len);
+	struct lapic_fx fx;
+	struct lapic_now now;
+	unsigned long flags;
+
+	if (!apic)
+		return -EOPNOTSUPP;
+	if (kvm_lapic_mmio_hole(apic))
+		return 0;
+	kvm_lapic_now(vcpu, &now);
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	lapic_mmio_write(&apic->s, addr & (LAPIC_MMIO_SIZE - 1), val, len,
+			 &now, &fx);
+	kvm_lapic_sync_timer(apic);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	kvm_lapic_fx(vcpu, &fx);
+	return 0;
+}
+
+static void kvm_lapic_mmio_destructor(struct kvm_io_device *dev)
+{
+	kfree(dev);
+}
+
+static const struct kvm_io_device_ops kvm_lapic_mmio_ops = {
+	.read = kvm_lapic_mmio_read,
+	.write = kvm_lapic_mmio_write,
+	.destructor = kvm_lapic_mmio_destructor,
+};
+
+/*
+ * VM: KVM_CAP_SPLIT_IRQCHIP, KVM_SIGNAL_MSI
+ */
+
+long kvm_lapic_check_extension(long ext)
+{
+	switch (ext) {
+	case KVM_CAP_SPLIT_IRQCHIP:
+	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
+		return 1;
+	case KVM_CAP_IRQ_ROUTING:
+		return KVM_MAX_IRQ_ROUTES;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP) (api.rst 7.10): args[0] routes
+ * reserved for userspace's IOAPIC; -EINVAL above KVM's limit, -EEXIST once
+ * an irqchip or a vCPU exists (as KVM 6.1).
+ */
+int kvm_lapic_enable_split_irqchip(struct kvm *kvm, u64 nr_routes)
+{
+	struct kvm_io_device *dev;
+	int r;
+
+	if (nr_routes > KVM_MAX_IRQ_ROUTES)
+		return -EINVAL;
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
+	if (!dev)
+		return -ENOMEM;
+	dev->ops = &kvm_lapic_mmio_ops;
+
+	mutex_lock(&kvm->lock);
+	r = -EEXIST;
+	if (kvm->arch.irqchip_split || kvm->created_vcpus)
+		goto out_unlock;
+	mutex_lock(&kvm->slots_lock);
+	r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, LAPIC_DEFAULT_BASE,
+				    LAPIC_MMIO_SIZE, dev);
+	mutex_unlock(&kvm->slots_lock);
+	if (r)
+		goto out_unlock;
+	dev = NULL;	/* the bus owns it now (destructor) */
+	kvm->arch.nr_reserved_ioapic_pins = nr_routes;
+	/* vCPUs created from now on get an APIC (kvm->lock orders them). */
+	smp_store_release(&kvm->arch.irqchip_split, true);
+out_unlock:
+	mutex_unlock(&kvm->lock);
+	kfree(dev);
+	return r;
+}
+
+void kvm_lapic_destroy_vm(struct kvm *kvm)
+{
+	/* The MMIO device is freed with the bus (its destructor). */
+	kvfree(rcu_dereference_protected(kvm->arch.irq_routing, 1));
+}
+
+/*
+ * Delivery: IPIs, MSIs
+ */
+
+static bool kvm_apic_match(struct kvm_lapic *t, struct kvm_lapic *src_apic,
+			   const struct kvm_apic_irq *irq, u8 shorthand)
+{
+	unsigned long flags;
+	bool match;
+
+	raw_spin_lock_irqsave(&t->lock, flags);
+	/* The source APIC is only compared by address: not locked. */
+	match = lapic_match_dest(&t->s, src_apic ? &src_apic->s : NULL,
+				 irq->dest_id, irq->dest_logical, shorthand,
+				 true);
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+	return match;
+}
+
+/* Give @irq to one APIC and act on the result; 1 if it took it. */
+static int kvm_apic_accept(struct kvm_vcpu *vcpu, const struct kvm_apic_irq *irq)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	struct lapic_irq li = {
+		.vector = irq->vector,
+		.delivery_mode = irq->delivery_mode,
+		.level = irq->level,
+		.trig_level = irq->level_trig,
+	};
+	enum lapic_accept a;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	a = lapic_accept_irq(&apic->s, &li);
+	switch (a) {
+	case LAPIC_NMI:
+		/* Picked up by the vCPU thread (nmi_pending is its own). */
+		atomic_inc(&vcpu->arch.apic_nmi);
+		break;
+	case LAPIC_INIT:
+		vcpu->arch.apic_init = true;
+		break;
+	case LAPIC_SIPI:
+		vcpu->arch.apic_sipi_vector = irq->vector;
+		vcpu->arch.apic_sipi = true;
+		break;
+	default:
+		break;
+	}
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	if (a == LAPIC_DROPPED)
+		return 0;
+	kvm_vcpu_kick(vcpu);
+	return 1;
+}
+
+/*
+ * Deliver an interrupt message to every matching APIC (SDM vol. 3A,
+ * 10.6.2).  Lowest priority goes to one of them, chosen by vector hashing
+ * as KVM 6.1 does by default (the vector modulo the number of matches),
+ * not by the priority arbitration the SDM describes, which KVM does not
+ * do either.  Returns -1 when no APIC matched, otherwise how many took it.
+ */
+int __kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
+		       const struct kvm_apic_irq *irq, u8 shorthand)
+{
+	struct kvm_lapic *src_apic = src ? src->arch.apic : NULL;
+	bool lowest = irq->delivery_mode == LAPIC_DM_LOWEST ||
+		      irq->redir_hint;
+	int i, n, nmatch = 0, pick = 0, r = -1;
+
+	n = atomic_read(&kvm->nr_vcpus);
+	smp_rmb(); /* nr_vcpus before the vCPUs it counts (kvm_main.c) */
+	if (lowest) {
+		for (i = 0; i < n; i++) {
+			struct kvm_vcpu *v = xa_load(&kvm->vcpus, i);
+
+			if (v && v->arch.apic &&
+			    kvm_apic_match(v->arch.apic, src_apic, irq, shorthand))
+				nmatch++;
+		}
+		if (!nmatch)
+			return -1;
+		pick = irq->vector % nmatch;
+	}
+	nmatch = 0;
+	for (i = 0; i < n; i++) {
+		struct kvm_vcpu *v = xa_load(&kvm->vcpus, i);
+
+		if (!v || !v->arch.apic ||
+		    !kvm_apic_match(v->arch.apic, src_apic, irq, shorthand))
+			continue;
+		if (lowest && nmatch++ != pick)
+			continue;
+		if (r < 0)
+			r = 0;
+		r += kvm_apic_accept(v, irq);
+		if (lowest)
+			break;
+	}
+	return r;
+}
+
+void kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
+		      const struct kvm_apic_irq *irq)
+{
+	__kvm_apic_deliver(kvm, src, irq, LAPIC_SH_NONE);
+}
+
+/*
+ * KVM_SIGNAL_MSI (api.rst 4.71): how many APICs took it.  A destination no
+ * APIC has is 0, not the -1 api.rst allows: what stock KVM 6.1 answers
+ * (its APIC map finds no target and delivers nothing).
+ */
+static long kvm_lapic_signal_msi(struct kvm *kvm, void __user *argp)
+{
+	struct kvm_apic_irq irq;
+	struct kvm_msi msi;
+
+	if (copy_from_user(&msi, argp, sizeof(msi)))
+		return -EFAULT;
+	if (!kvm_split_irqchip(kvm) || (msi.flags & ~KVM_MSI_VALID_DEVID))
+		return -EINVAL;
+	if (kvm_msi_route_invalid(msi.address_hi, false))
+		return -EINVAL;
+	if (!kvm_msi_decode(msi.address_lo, msi.address_hi, msi.data, false,
+			    &irq))
+		return -1;
+	return max(__kvm_apic_deliver(kvm, NULL, &irq, LAPIC_SH_NONE), 0);
+}
+
+/*
+ * KVM_SET_GSI_ROUTING (api.rst 4.52) with the split irqchip: MSI entries
+ * only (irqchip entries are -EINVAL, the irqchips being in userspace).
+ * The table is built aside, published under irq_lock with RCU, and the old
+ * one freed after a grace period; then every vCPU rescans which EOIs
+ * userspace's IOAPIC needs.
+ */
+static long kvm_lapic_set_gsi_routing(struct kvm *kvm, void __user *argp)
+{
+	struct kvm_irq_routing __user *uarg = argp;
+	struct kvm_irq_routing_opts opts = { .split_irqchip = true };
+	struct kvm_irq_routing_entry *ue = NULL;
+	struct kvm_irq_routing_table *rt, *old;
+	struct kvm_irq_routing hdr;
+	struct kvm_vcpu *v;
+	size_t size;
+	long r;
+	int i, n;
+
+	if (copy_from_user(&hdr, uarg, sizeof(hdr)))
+		return -EFAULT;
+	if (!kvm_split_irqchip(kvm))
+		return -EINVAL;
+	if (hdr.nr > KVM_MAX_IRQ_ROUTES || hdr.flags)
+		return -EINVAL;
+	if (hdr.nr) {
+		ue = vmemdup_user(uarg->entries,
+				  array_size(sizeof(*ue), hdr.nr));
+		if (IS_ERR(ue))
+			return PTR_ERR(ue);
+	}
+	r = kvm_irq_routing_prepare(ue, hdr.nr, hdr.flags, &size);
+	if (r)
+		goto out;
+	rt = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	r = -ENOMEM;
+	if (!rt)
+		goto out;
+	r = kvm_irq_routing_build(rt, size, ue, hdr.nr, &opts);
+	if (r) {
+		kvfree(rt);
+		goto out;
+	}
+	mutex_lock(&kvm->arch.irq_lock);
+	old = rcu_replace_pointer(kvm->arch.irq_routing, rt,
+				  lockdep_is_held(&kvm->arch.irq_lock));
+	mutex_unlock(&kvm->arch.irq_lock);
+	synchronize_rcu();
+	kvfree(old);
+
+	n = atomic_read(&kvm->nr_vcpus);
+	smp_rmb(); /* nr_vcpus before the vCPUs it counts (kvm_main.c) */
+	for (i = 0; i < n; i++) {
+		v = xa_load(&kvm->vcpus, i);
+		if (v && v->arch.apic) {
+			atomic_set(&v->arch.scan_ioapic, 1);
+			kvm_vcpu_kick(v);
+		}
+	}
+out:
+	kvfree(ue);
+	return r;
+}
+
+/*
+ * The vCPU thread: which vectors of level-triggered MSI routes of the
+ * reserved IOAPIC pins (GSIs below KVM_CAP_SPLIT_IRQCHIP's args[0]) are
+ * destined to this vCPU.
+ */
+static void kvm_lapic_scan_ioapic(struct kvm_vcpu *vcpu)
+{
+	const struct kvm_kernel_irq_routing_entry *e;
+	struct kvm *kvm = vcpu->kvm;
+	struct kvm_irq_routing_table *rt;
+	struct kvm_apic_irq irq;
+	unsigned int k, cnt;
+	u32 gsi;
+
+	if (!atomic_xchg(&vcpu->arch.scan_ioapic, 0))
+		return;
+	bitmap_zero(vcpu->arch.ioapic_handled_vectors, 256);
+	rcu_read_lock();
+	rt = rcu_dereference(kvm->arch.irq_routing);
+	for (gsi = 0; rt && gsi < kvm->arch.nr_reserved_ioapic_pins; gsi++) {
+		cnt = kvm_irq_map_gsi(rt, gsi, &e);
+		for (k = 0; k < cnt; k++) {
+			if (e[k].type != KVM_IRQ_ROUTING_MSI ||
+			    !kvm_msi_decode(e[k].msi.address_lo,
+					    e[k].msi.address_hi, e[k].msi.data,
+					    false, &irq) ||
+			    !irq.level_trig)
+				continue;
+			if (kvm_apic_match(vcpu->arch.apic, NULL, &irq,
+					   LAPIC_SH_NONE))
+				__set_bit(irq.vector,
+					  vcpu->arch.ioapic_handled_vectors);
+		}
+	}
+	rcu_read_unlock();
+}
+
+/* Run loop: an EOI userspace's IOAPIC must hear of; 0 to exit. */
+int kvm_lapic_check_ioapic_eoi(struct kvm_vcpu *vcpu)
+{
+	int vector = vcpu->arch.pending_ioapic_eoi;
+
+	if (vector < 0)
+		return 1;
+	vcpu->arch.pending_ioapic_eoi = -1;
+	vcpu->run->exit_reason = KVM_EXIT_IOAPIC_EOI;
+	vcpu->run->eoi.vector = vector;
+	return 0;
+}
+
+void kvm_lapic_init_vm(struct kvm *kvm)
+{
+	mutex_init(&kvm->arch.irq_lock);
+}
+
+long kvm_lapic_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
+{
+	switch (ioctl) {
+	case KVM_SIGNAL_MSI:
+		return kvm_lapic_signal_msi(kvm, argp);
+	case KVM_SET_GSI_ROUTING:
+		return kvm_lapic_set_gsi_routing(kvm, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/*
+ * vCPU life cycle
+ */
+
+static void kvm_lapic_cfg(struct kvm_vcpu *vcpu, struct lapic_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->vcpu_id = vcpu->vcpu_id;
+	cfg->bsp = vcpu->vcpu_id == 0;
+	/* From the guest's CPUID (the host's until KVM_SET_CPUID2). */
+	if (vcpu->arch.cpuid_entries) {
+		cfg->x2apic = kvm_guest_cpuid_has(vcpu, X86_FEATURE_X2APIC);
+		cfg->tsc_deadline =
+			kvm_guest_cpuid_has(vcpu, X86_FEATURE_TSC_DEADLINE_TIMER);
+		/* KVM 6.1: with the split irqchip, when x2APIC is offered. */
+		cfg->directed_eoi = cfg->x2apic;
+	}
+	cfg->lint0_quirk = true;
+	cfg->maxphyaddr = kvm_guest_maxphyaddr(vcpu);
+	cfg->min_period_ns = KVM_LAPIC_MIN_PERIOD_NS;
+}
+
+int kvm_lapic_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic;
+	struct lapic_cfg cfg;
+
+	/* Counted in created_vcpus: irqchip_split cannot change now. */
+	if (!kvm_split_irqchip(vcpu->kvm))
+		return 0;
+	apic = kzalloc(sizeof(*apic), GFP_KERNEL_ACCOUNT);
+	if (!apic)
+		return -ENOMEM;
+	apic->vcpu = vcpu;
+	raw_spin_lock_init(&apic->lock);
+	init_waitqueue_head(&apic->wq);
+	hrtimer_init(&apic->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	apic->timer.function = kvm_lapic_timer_fn;
+	kvm_lapic_cfg(vcpu, &cfg);
+	lapic_init(&apic->s, &cfg);
+	lapic_reset(&apic->s, false);
+	apic->timer_seq = apic->s.timer.seq;
+	vcpu->arch.apic = apic;
+	/*
+	 * KVM 6.1 with an in-kernel APIC: the BSP starts runnable, APs wait
+	 * for INIT/SIPI (KVM_MP_STATE_UNINITIALIZED).
+	 */
+	vcpu->arch.mp_state = vcpu->vcpu_id == 0 ? KVM_MP_STATE_RUNNABLE :
+			      KVM_MP_STATE_UNINITIALIZED;
+	vcpu->arch.apic_base = apic->s.apic_base;
+	vcpu->arch.pending_ioapic_eoi = -1;
+	atomic_set(&vcpu->arch.scan_ioapic, 1);
+	return 0;
+}
+
+/* After KVM_SET_CPUID2 (before the vCPU first runs). */
+void kvm_lapic_update_cpuid(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	struct lapic_cfg cfg;
+	unsigned long flags;
+
+	if (!apic)
+		return;
+	kvm_lapic_cfg(vcpu, &cfg);
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	lapic_set_cfg(&apic->s, &cfg);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+}
+
+void kvm_lapic_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+
+	if (!apic)
+		return;
+	/* No lock held: waits for a running callback, which kicks us. */
+	hrtimer_cancel(&apic->timer);
+	vcpu->arch.apic = NULL;
+	kfree(apic);
+}
+
+/*
+ * IA32_APIC_BASE, x2APIC MSRs, TSC deadline (msr.c)
+ */
+
+int kvm_lapic_set_base(struct kvm_vcpu *vcpu, u64 value, bool host)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	struct lapic_fx fx;
+	unsigned long flags;
+	int r;
+
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	r = lapic_set_base(&apic->s, value, host, &fx);
+	kvm_lapic_sync_timer(apic);
+	if (!r)
+		vcpu->arch.apic_base = apic->s.apic_base;
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	if (!r)
+		kvm_lapic_fx(vcpu, &fx);
+	return r ? 1 : 0;
+}
+
+int kvm_lapic_msr_read(struct kvm_vcpu *vcpu, u32 msr, u64 *data)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	struct lapic_now now;
+	unsigned long flags;
+	int r;
+
+	kvm_lapic_now(vcpu, &now);
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	r = lapic_msr_read(&apic->s, msr, data, &now);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	return r ? 1 : 0;
+}
+
+int kvm_lapic_msr_write(struct kvm_vcpu *vcpu, u32 msr, u64 data)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	struct lapic_now now;
+	struct lapic_fx fx;
+	unsigned long flags;
+	int r;
+
+	kvm_lapic_now(vcpu, &now);
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	r = lapic_msr_write(&apic->s, msr, data, &now, &fx);
+	kvm_lapic_sync_timer(apic);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	if (r)
+		return 1;
+	kvm_lapic_fx(vcpu, &fx);
+	return 0;
+}
+
+u64 kvm_lapic_get_tscdeadline(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	unsigned long flags;
+	u64 v;
+
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	v = lapic_tscdeadline_read(&apic->s);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	return v;
+}
+
+void kvm_lapic_set_tscdeadline(struct kvm_vcpu *vcpu, u64 data)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	struct lapic_now now;
+	unsigned long flags;
+
+	kvm_lapic_now(vcpu, &now);
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	lapic_tscdeadline_write(&apic->s, data, &now);
+	kvm_lapic_sync_timer(apic);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+}
+
+/*
+ * The run loop
+ */
+
+/*
+ * INIT (SDM vol. 3A, 9.4.3 and 10.6.1): the APIC is reset (but keeps its
+ * ID and base) and the vCPU waits for a SIPI; SIPI starts it in real mode
+ * at vector << 12 (CS = vector << 8).
+ */
+static void kvm_lapic_do_init(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	unsigned long flags;
+
+	kvm_vcpu_init_event(vcpu);
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	lapic_reset(&apic->s, true);
+	kvm_lapic_sync_timer(apic);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	/* KVM 6.1: the BSP runs on from the reset vector, APs wait for SIPI. */
+	vcpu->arch.mp_state = vcpu->vcpu_id == 0 ? KVM_MP_STATE_RUNNABLE :
+			      KVM_MP_STATE_INIT_RECEIVED;
+}
+
+static void kvm_lapic_do_sipi(struct kvm_vcpu *vcpu, u8 vector)
+{
+	struct kvm_segment cs;
+
+	kvm_x86_ops->get_segment(vcpu, &cs, VCPU_SREG_CS);
+	cs.selector = vector << 8;
+	cs.base = (u64)vector << 12;
+	kvm_x86_ops->set_segment(vcpu, &cs, VCPU_SREG_CS);
+	vcpu->arch.rip = 0;
+	vcpu->arch.mp_state = KVM_MP_STATE_RUNNABLE;
+}
+
+/*
+ * On the vCPU thread, interrupts on: take what others left (NMIs,
+ * INIT/SIPI), turn a timer expiry into an IRR bit, follow the hrtimer.
+ */
+void kvm_lapic_process(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	struct lapic_irq li;
+	unsigned long flags;
+	enum lapic_accept a;
+	bool init, sipi;
+	u8 sipi_vector;
+
+	if (!apic)
+		return;
+	atomic_set(&apic->kicked, 0);
+	smp_mb__after_atomic(); /* clear before looking at the state */
+	kvm_lapic_scan_ioapic(vcpu);
+
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	a = lapic_timer_inject(&apic->s, &li);
+	kvm_lapic_sync_timer(apic);
+	init = vcpu->arch.apic_init;
+	sipi = vcpu->arch.apic_sipi;
+	sipi_vector = vcpu->arch.apic_sipi_vector;
+	vcpu->arch.apic_init = false;
+	vcpu->arch.apic_sipi = false;
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+
+	if (a == LAPIC_NMI)
+		atomic_inc(&vcpu->arch.apic_nmi);
+	while (atomic_add_unless(&vcpu->arch.apic_nmi, -1, 0)) {
+		/* One may wait behind one being handled (SDM 6.7.1). */
+		u8 limit = (vcpu->arch.nmi_masked ||
+			    vcpu->arch.nmi_injected) ? 1 : 2;
+
+		if (vcpu->arch.nmi_pending < limit)
+			vcpu->arch.nmi_pending++;
+	}
+	if (init)
+		kvm_lapic_do_init(vcpu);
+	/* A SIPI is only taken in wait-for-SIPI; otherwise it is dropped. */
+	if (sipi && vcpu->arch.mp_state == KVM_MP_STATE_INIT_RECEIVED)
+		kvm_lapic_do_sipi(vcpu, sipi_vector);
+}
+
+static bool kvm_lapic_interrupt_allowed(struct kvm_vcpu *vcpu)
+{
+	return (vcpu->arch.rflags & X86_EFLAGS_IF) &&
+	       !kvm_x86_ops->get_interrupt_shadow(vcpu);
+}
+
+/*
+ * Interrupts off, IN_GUEST_MODE published, nothing else injected this
+ * entry: CR8 from the APIC's TPR into the backend, then the ExtINT from
+ * userspace's PIC or the APIC's highest pending vector if the guest can
+ * take one now (SDM vol. 3A, 10.8.3), otherwise the interrupt window.
+ * Returns whether an interrupt was injected.
+ */
+bool kvm_lapic_inject(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_arch *a = &vcpu->arch;
+	struct kvm_lapic *apic = a->apic;
+	bool busy = a->interrupt.injected || a->exception.injected ||
+		    a->nmi_injected;
+	bool want = false, done = false;
+	int vec;
+
+	raw_spin_lock(&apic->lock);
+	kvm_x86_ops->set_cr8(vcpu, lapic_get_cr8(&apic->s));
+	if (a->extint_pending >= 0 && lapic_accepts_pic_intr(&apic->s)) {
+		if (!busy && kvm_lapic_interrupt_allowed(vcpu)) {
+			a->interrupt.nr = a->extint_pending;
+			a->extint_pending = -1;
+			done = true;
+		} else {
+			want = true;
+		}
+	} else {
+		vec = lapic_pending_vector(&apic->s);
+		if (vec >= 0 && !busy && kvm_lapic_interrupt_allowed(vcpu)) {
+			vec = lapic_ack(&apic->s);
+			if (vec >= 0) {
+				a->interrupt.nr = vec;
+				done = true;
+			}
+		} else if (vec >= 0) {
+			want = true;
+		}
+	}
+	raw_spin_unlock(&apic->lock);
+	if (done) {
+		a->interrupt.injected = true;
+		a->interrupt.soft = false;
+		kvm_x86_ops->inject_irq(vcpu);
+	}
+	if (want)
+		kvm_x86_ops->enable_irq_window(vcpu, true);
+	return done;
+}
+
+/* After an exit: the guest's MOV to CR8 changed TPR without an exit. */
+void kvm_lapic_after_exit(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	unsigned long flags;
+	u64 cr8;
+
+	if (!apic)
+		return;
+	cr8 = kvm_x86_ops->get_cr8(vcpu);
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	if (lapic_get_cr8(&apic->s) != cr8)
+		lapic_set_cr8(&apic->s, cr8);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+}
+
+/* CR8 as KVM_GET_SREGS and kvm_run report it: the APIC's TPR[7:4]. */
+u64 kvm_lapic_get_cr8(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	unsigned long flags;
+	u64 cr8;
+
+	if (!apic)
+		return kvm_x86_ops->get_cr8(vcpu);
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	cr8 = lapic_get_cr8(&apic->s);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	return cr8;
+}
+
+/*
+ * A halted vCPU wakes for an interrupt it can take (IF set: KVM does not
+ * wake HLT with IF clear for a maskable interrupt), an NMI, INIT or SIPI.
+ */
+static bool kvm_lapic_runnable(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	unsigned long flags;
+	bool irq;
+
+	switch (vcpu->arch.mp_state) {
+	case KVM_MP_STATE_RUNNABLE:
+		return true;
+	case KVM_MP_STATE_HALTED:
+		break;
+	default:	/* waiting for INIT or SIPI */
+		return false;
+	}
+	if (vcpu->arch.nmi_pending)
+		return true;
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	irq = lapic_pending_vector(&apic->s) >= 0 ||
+	      (vcpu->arch.extint_pending >= 0 &&
+	       lapic_accepts_pic_intr(&apic->s));
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	return irq && (vcpu->arch.rflags & X86_EFLAGS_IF);
+}
+
+/*
+ * Sleep until the vCPU can run (1), or a signal (-EINTR and KVM_EXIT_INTR,
+ * as KVM_RUN does).  Kicks wake us: see the top of this file.
+ */
+int kvm_lapic_block(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	DEFINE_WAIT(wait);
+
+	for (;;) {
+		kvm_lapic_process(vcpu);
+		if (kvm_lapic_runnable(vcpu)) {
+			vcpu->arch.mp_state = KVM_MP_STATE_RUNNABLE;
+			return 1;
+		}
+		if (signal_pending(current) ||
+		    test_thread_flag(TIF_NOTIFY_SIGNAL)) {
+			vcpu->run->exit_reason = KVM_EXIT_INTR;
+			return -EINTR;
+		}
+		prepare_to_wait(&apic->wq, &wait, TASK_INTERRUPTIBLE);
+		if (!atomic_read(&apic->kicked))
+			schedule();
+		finish_wait(&apic->wq, &wait);
+	}
+}
+
+/*
+ * KVM_RUN of a vCPU that never got INIT (an AP at creation): as KVM 6.1,
+ * sleep until INIT changes that, then -EAGAIN so that userspace runs it
+ * again; a signal is -EINTR with KVM_EXIT_INTR.
+ */
+int kvm_lapic_run_uninit(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	DEFINE_WAIT(wait);
+
+	for (;;) {
+		kvm_lapic_process(vcpu);
+		if (vcpu->arch.mp_state != KVM_MP_STATE_UNINITIALIZED)
+			return -EAGAIN;
+		if (signal_pending(current) ||
+		    test_thread_flag(TIF_NOTIFY_SIGNAL)) {
+			vcpu->run->exit_reason = KVM_EXIT_INTR;
+			return -EINTR;
+		}
+		prepare_to_wait(&apic->wq, &wait, TASK_INTERRUPTIBLE);
+		if (!atomic_read(&apic->kicked))
+			schedule();
+		finish_wait(&apic->wq, &wait);
+	}
+}
+
+/* HLT with the APIC in the kernel: sleep in the kernel, no exit. */
+int kvm_lapic_halt(struct kvm_vcpu *vcpu)
+{
+	vcpu->arch.mp_state = KVM_MP_STATE_HALTED;
+	return 1;
+}
+
+/* kvm_run->ready_for_interrupt_injection for userspace's PIC (ExtINT). */
+bool kvm_lapic_ready_for_extint(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	unsigned long flags;
+	bool ok;
+
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	ok = lapic_accepts_pic_intr(&apic->s);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	return ok && vcpu->arch.extint_pending < 0;
+}
+
+/*
+ * KVM_INTERRUPT with the split irqchip: the vector of userspace's PIC,
+ * delivered as ExtINT; one at a time (-EEXIST), as KVM 6.1.
+ */
+int kvm_lapic_queue_extint(struct kvm_vcpu *vcpu, u8 vector)
+{
+	if (vcpu->arch.extint_pending >= 0)
+		return -EEXIST;
+	vcpu->arch.extint_pending = vector;
+	return 0;
+}
+
+/*
+ * vCPU ioctls: KVM_GET/SET_LAPIC
+ */
+
+long kvm_lapic_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
+			  void __user *argp)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	struct kvm_lapic_state *st;
+	struct lapic_now now;
+	struct lapic_fx fx;
+	unsigned long flags;
+	long r;
+
+	/* KVM 6.1: -EINVAL without an in-kernel APIC. */
+	if (!apic)
+		return -EINVAL;
+	kvm_lapic_now(vcpu, &now);
+	if (ioctl == KVM_GET_LAPIC) {
+		st = kzalloc(sizeof(*st), GFP_KERNEL_ACCOUNT);
+		if (!st)
+			return -ENOMEM;
+		raw_spin_lock_irqsave(&apic->lock, flags);
+		r = lapic_get_state(&apic->s, st->regs, &now, false);
+		raw_spin_unlock_irqrestore(&apic->lock, flags);
+		if (!r && copy_to_user(argp, st, sizeof(*st)))
+			r = -EFAULT;
+		kfree(st);
+		return r;
+	}
+	st = memdup_user(argp, sizeof(*st));
+	if (IS_ERR(st))
+		return PTR_ERR(st);
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	r = lapic_set_state(&apic->s, st->regs, &now, false, &fx);
+	kvm_lapic_sync_timer(apic);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	kfree(st);
+	if (!r) {
+		fx.ipi = false;	/* restoring state sends nothing */
+		kvm_lapic_fx(vcpu, &fx);
+		kvm_vcpu_kick(vcpu);
+	}
+	return r;
+}

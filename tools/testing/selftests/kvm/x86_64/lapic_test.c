@@ -1,0 +1,850 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel local APIC with the split irqchip (api.rst 7.10,
+ * KVM_CAP_SPLIT_IRQCHIP): the guest programs its xAPIC (MMIO page at
+ * 0xfee00000) and takes the timer's interrupts in one-shot and periodic
+ * mode (SDM vol. 3A, 10.5.4) while it sits in HLT, which must sleep in the
+ * kernel (no KVM_EXIT_HLT, almost no CPU time); KVM_SIGNAL_MSI (api.rst
+ * 4.71) delivers a vector; KVM_GET/SET_LAPIC (4.57, 4.58) round-trip the
+ * register page and TPR shows as CR8; two vCPUs, each in its own thread,
+ * wake each other from HLT with fixed IPIs; the BSP starts an AP with
+ * INIT and STARTUP IPIs (SDM 8.4.4.1), the AP's KVM_RUN sleeping until
+ * then; KVM_GET/SET_MP_STATE; and the errno cases of these ioctls, as KVM
+ * 6.1 has them.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/ioctl.h>
+
+#include "kselftest_harness.h"
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall.h"
+
+#define START_PORT	0x3f30		/* the guest is about to wait */
+#define DONE_PORT	0x3f31		/* it is done waiting */
+#define READY_PORT	0x3f32		/* the host may send the MSI */
+#define TICK_PORT	0x3f33		/* woke up from HLT */
+#define AP_PORT		0x3f34		/* the AP's real-mode code after SIPI */
+#define X2_PORT		0x3f35		/* x2APIC guest: a value for the host */
+
+#define TIMER_VECTOR	0x40ULL
+#define MSI_VECTOR	0x41
+#define PING0_VECTOR	0x42		/* IPI to vCPU 0 */
+#define PING1_VECTOR	0x43		/* IPI to vCPU 1 */
+#define SIPI_VECTOR	0x30		/* the AP starts at 0x30000 */
+#define X2_VECTOR	0x44		/* x2APIC timer, EOI by MSR */
+
+#define TIMER_COUNT_GPA	0x21000		/* timer handler runs */
+#define MSI_COUNT_GPA	0x21008		/* MSI handler runs */
+#define PING0_GPA	0x21010		/* IPIs vCPU 0 took */
+#define PING1_GPA	0x21018		/* IPIs vCPU 1 took */
+#define READY1_GPA	0x21020		/* vCPU 1's APIC is enabled */
+#define X2_COUNT_GPA	0x21028		/* x2APIC timer handler runs */
+
+#define APIC_GPA	0xfee00000	/* also pasted into assembly */
+#define APIC_TPR	0x80
+#define APIC_EOI	0xb0
+#define APIC_ICR	0x300
+#define APIC_ICR2	0x310
+#define APIC_SVR	0xf0
+#define APIC_ISR	0x100
+#define APIC_IRR	0x200
+#define APIC_LVTT	0x320
+#define APIC_TMICT	0x380
+#define APIC_TDCR	0x3e0
+
+#define LVT_MASKED	BIT(16)
+#define LVT_PERIODIC	BIT(17)
+
+/* KVM's APIC timer counts at 1 GHz (divide by 1): TMICT is in ns. */
+#define ONESHOT_NS	200000000ULL
+#define PERIOD_NS	2000000ULL
+#define PERIODS		5ULL
+
+/*
+ * Interrupt handlers: count, EOI (SDM 10.8.5), return.  MOVL: a MOVQ
+ * immediate would sign-extend 0xfee000b0.
+ */
+__asm__(".pushsection .text\n"
+	"timer_handler:\n"
+	"	push %rax\n"
+	"	incq " KVM_STR(TIMER_COUNT_GPA) "\n"
+	"	movl $" KVM_STR(APIC_GPA) " + " KVM_STR(APIC_EOI) ", %eax\n"
+	"	movl $0, (%rax)\n"
+	"	pop %rax\n"
+	"	iretq\n"
+	"msi_handler:\n"
+	"	push %rax\n"
+	"	incq " KVM_STR(MSI_COUNT_GPA) "\n"
+	"	movl $" KVM_STR(APIC_GPA) " + " KVM_STR(APIC_EOI) ", %eax\n"
+	"	movl $0, (%rax)\n"
+	"	pop %rax\n"
+	"	iretq\n"
+	"ping0_handler:\n"
+	"	push %rax\n"
+	"	incq " KVM_STR(PING0_GPA) "\n"
+	"	movl $" KVM_STR(APIC_GPA) " + " KVM_STR(APIC_EOI) ", %eax\n"
+	"	movl $0, (%rax)\n"
+	"	pop %rax\n"
+	"	iretq\n"
+	"ping1_handler:\n"
+	"	push %rax\n"
+	"	incq " KVM_STR(PING1_GPA) "\n"
+	"	movl $" KVM_STR(APIC_GPA) " + " KVM_STR(APIC_EOI) ", %eax\n"
+	"	movl $0, (%rax)\n"
+	"	pop %rax\n"
+	"	iretq\n"
+	"x2_handler:\n"
+	"	push %rax\n"
+	"	push %rcx\n"
+	"	push %rdx\n"
+	"	incq " KVM_STR(X2_COUNT_GPA) "\n"
+	"	movl $0x80b, %ecx\n"		/* x2APIC EOI (SDM 10.12.1.2) */
+	"	xorl %eax, %eax\n"
+	"	xorl %edx, %edx\n"
+	"	wrmsr\n"
+	"	pop %rdx\n"
+	"	pop %rcx\n"
+	"	pop %rax\n"
+	"	iretq\n"
+	".popsection\n");
+
+static void apic_write(u32 reg, u32 val)
+{
+	WRITE_ONCE(*(u32 *)(uintptr_t)(APIC_GPA + reg), val);
+}
+
+static u32 reg32(const struct kvm_lapic_state *s, u32 off)
+{
+	u32 v;
+
+	memcpy(&v, s->regs + off, sizeof(v));
+	return v;
+}
+
+/* Program the timer and sleep in HLT until @want interrupts came. */
+static void guest_timer(u64 lvt, u64 tmict, u64 want)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_TDCR, 0xb);		/* divide by 1 */
+	apic_write(APIC_LVTT, lvt);
+	guest_outb(START_PORT, 0);
+	apic_write(APIC_TMICT, tmict);
+	while (READ_ONCE(*(u64 *)TIMER_COUNT_GPA) < want)
+		__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+	apic_write(APIC_LVTT, LVT_MASKED);
+	guest_outb(DONE_PORT, 0);
+	GUEST_DONE();
+}
+
+/* Let the host send an MSI, then open the interrupt window once. */
+static void guest_msi(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	guest_outb(READY_PORT, 0);
+	__asm__ __volatile__("sti; nop; cli" : : : "memory");
+	guest_outb(DONE_PORT, 0);
+	GUEST_DONE();
+}
+
+/* A 64-bit interrupt gate (SDM vol. 3A, 6.14.1). */
+static void set_gate(struct kvm_vm *vm, int vector, u64 handler)
+{
+	u64 *idt = addr_gpa2hva(vm, GUEST_IDT_GPA);
+
+	idt[2 * vector] = (handler & 0xffff) | ((u64)GDT_SEL_CODE64 << 16) |
+			  (0x8eULL << 40) | ((handler >> 16 & 0xffff) << 48);
+	idt[2 * vector + 1] = handler >> 32;
+}
+
+static int enable_split(struct kvm_vm *vm, u64 routes)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_SPLIT_IRQCHIP,
+		.args = { routes },
+	};
+
+	return ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
+}
+
+/*
+ * The supported CPUID as the guest's, as VMMs do: stock KVM lets the guest
+ * select the periodic timer mode only after KVM_SET_CPUID2.
+ */
+static void set_supported_cpuid(struct __test_metadata *_metadata,
+				struct kvm_vcpu *vcpu)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) +
+				      256 * sizeof(struct kvm_cpuid_entry2));
+
+	ASSERT_NE(NULL, c);
+	c->nent = 256;
+	ASSERT_EQ(0, ioctl(vcpu->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_CPUID2, c));
+	free(c);
+}
+
+/* A long-mode VM with the split irqchip and vCPU 0 at @entry. */
+static struct kvm_vcpu *split_guest(struct __test_metadata *_metadata,
+				    struct kvm_vm **vmp, u64 entry)
+{
+	struct kvm_sregs sregs;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	vm = vm_create_guest(GUEST_MODE_LONG64);
+	ASSERT_EQ(0, enable_split(vm, 24));
+	vcpu = vm_vcpu_add_guest(vm, 0, entry);
+	set_supported_cpuid(_metadata, vcpu);
+	set_gate(vm, TIMER_VECTOR, ASM_SYMBOL_ADDR(timer_handler));
+	set_gate(vm, MSI_VECTOR, ASM_SYMBOL_ADDR(msi_handler));
+	set_gate(vm, PING0_VECTOR, ASM_SYMBOL_ADDR(ping0_handler));
+	set_gate(vm, PING1_VECTOR, ASM_SYMBOL_ADDR(ping1_handler));
+	set_gate(vm, X2_VECTOR, ASM_SYMBOL_ADDR(x2_handler));
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.idt.limit = 256 * 16 - 1;
+	vcpu_sregs_set(vcpu, &sregs);
+	*vmp = vm;
+	return vcpu;
+}
+
+static void run_to_port(struct __test_metadata *_metadata,
+			struct kvm_vcpu *vcpu, u16 port)
+{
+	ASSERT_EQ(0, __vcpu_run(vcpu));
+	ASSERT_EQ((u32)KVM_EXIT_IO, vcpu->run->exit_reason)
+		TH_LOG("exit %s", exit_reason_str(vcpu->run->exit_reason));
+	ASSERT_EQ(port, vcpu->run->io.port);
+}
+
+static void run_to_done(struct __test_metadata *_metadata,
+			struct kvm_vcpu *vcpu)
+{
+	struct ucall uc;
+
+	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc))
+		TH_LOG("ucall %lu at %s", (unsigned long)uc.cmd,
+		       uc.file ? uc.file : "?");
+}
+
+static u64 ns_of(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Run the timer guest; returns the wall and thread CPU time it waited. */
+static void timer_case(struct __test_metadata *_metadata, u64 lvt,
+		       u64 tmict, u64 want, u64 *wall, u64 *cpu)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 w0, c0, count;
+
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_timer));
+	vcpu_args_set(vcpu, 3, lvt, tmict, want);	/* all u64 */
+	run_to_port(_metadata, vcpu, START_PORT);
+	w0 = ns_of(CLOCK_MONOTONIC);
+	c0 = ns_of(CLOCK_THREAD_CPUTIME_ID);
+	/* No KVM_EXIT_HLT: the next exit is the guest saying it is done. */
+	run_to_port(_metadata, vcpu, DONE_PORT);
+	*cpu = ns_of(CLOCK_THREAD_CPUTIME_ID) - c0;
+	*wall = ns_of(CLOCK_MONOTONIC) - w0;
+	vm_read_mem(vm, TIMER_COUNT_GPA, &count, sizeof(count));
+	EXPECT_GE(count, want);
+	run_to_done(_metadata, vcpu);
+	vm_free(vm);
+}
+
+TEST(timer_oneshot_halt_sleeps)
+{
+	u64 wall, cpu;
+
+	TEST_REQUIRE_KVM();
+	timer_case(_metadata, TIMER_VECTOR, ONESHOT_NS, 1ULL, &wall, &cpu);
+	TH_LOG("one-shot: waited %llu ms, vCPU thread used %llu ms of CPU",
+	       (unsigned long long)wall / 1000000,
+	       (unsigned long long)cpu / 1000000);
+	/* Not before the count ran out (SDM 10.5.4)... */
+	EXPECT_GE(wall, ONESHOT_NS - ONESHOT_NS / 10);
+	/* ...and the vCPU thread slept meanwhile. */
+	EXPECT_LT(cpu, wall / 4);
+}
+
+/* Periodic mode: stop at TICK_PORT after each wake-up, to watch it. */
+static void guest_periodic(u64 lvt, u64 tmict, u64 want)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_TDCR, 0xb);		/* divide by 1 */
+	apic_write(APIC_LVTT, lvt);
+	apic_write(APIC_TMICT, tmict);
+	while (READ_ONCE(*(u64 *)TIMER_COUNT_GPA) < want) {
+		__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+		guest_outb(TICK_PORT, 0);
+	}
+	apic_write(APIC_LVTT, LVT_MASKED);
+	guest_outb(DONE_PORT, 0);
+	GUEST_DONE();
+}
+
+TEST(timer_periodic)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 w0, wall, count = 0;
+	int i;
+
+	TEST_REQUIRE_KVM();
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_periodic));
+	vcpu_args_set(vcpu, 3, TIMER_VECTOR | LVT_PERIODIC, PERIOD_NS,
+		      PERIODS);
+	w0 = ns_of(CLOCK_MONOTONIC);
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(0, __vcpu_run(vcpu));
+		ASSERT_EQ((u32)KVM_EXIT_IO, vcpu->run->exit_reason)
+			TH_LOG("exit %s",
+			       exit_reason_str(vcpu->run->exit_reason));
+		vm_read_mem(vm, TIMER_COUNT_GPA, &count, sizeof(count));
+		TH_LOG("port %#x after %llu us: %llu interrupts",
+		       vcpu->run->io.port,
+		       (unsigned long long)(ns_of(CLOCK_MONOTONIC) - w0) / 1000,
+		       (unsigned long long)count);
+		if (vcpu->run->io.port == DONE_PORT)
+			break;
+		ASSERT_EQ(TICK_PORT, vcpu->run->io.port);
+	}
+	wall = ns_of(CLOCK_MONOTONIC) - w0;
+	ASSERT_EQ(DONE_PORT, vcpu->run->io.port);
+	/*
+	 * Under an emulated host the next period may fire while the handler
+	 * still runs, so a wake-up can see two: at least PERIODS, and never
+	 * more than the periods that elapsed.
+	 */
+	EXPECT_LE(PERIODS, count);
+	EXPECT_LE(count, wall / PERIOD_NS + 1);
+	EXPECT_GE(wall, (PERIODS - 1) * PERIOD_NS);
+	run_to_done(_metadata, vcpu);
+	vm_free(vm);
+}
+
+TEST(signal_msi)
+{
+	struct kvm_msi msi = { .address_lo = APIC_GPA, .data = MSI_VECTOR };
+	struct kvm_msi nobody = {
+		.address_lo = APIC_GPA | (7 << 12), .data = MSI_VECTOR,
+	};
+	struct kvm_lapic_state st;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 count;
+
+	TEST_REQUIRE_KVM();
+	ASSERT_LT(0, kvm_check_cap(KVM_CAP_SIGNAL_MSI));
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_msi));
+	run_to_port(_metadata, vcpu, READY_PORT);
+	/* One APIC took it; a destination nobody has: none did. */
+	EXPECT_EQ(1, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
+	EXPECT_EQ(0, ioctl(vm->fd, KVM_SIGNAL_MSI, &nobody));
+	msi.flags = 2;
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
+	EXPECT_EQ(EINVAL, errno);
+	run_to_port(_metadata, vcpu, DONE_PORT);
+	vm_read_mem(vm, MSI_COUNT_GPA, &count, sizeof(count));
+	EXPECT_EQ(1ULL, count);
+	/* The handler's EOI retired it: IRR and ISR clear. */
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_LAPIC, &st));
+	EXPECT_EQ(0U, reg32(&st, APIC_IRR + 0x10 * (MSI_VECTOR / 32)));
+	EXPECT_EQ(0U, reg32(&st, APIC_ISR + 0x10 * (MSI_VECTOR / 32)));
+	run_to_done(_metadata, vcpu);
+	vm_free(vm);
+}
+
+/* KVM_GET/SET_LAPIC after the guest set SVR and took an MSI. */
+TEST(get_set_lapic)
+{
+	struct kvm_msi msi = { .address_lo = APIC_GPA, .data = MSI_VECTOR };
+	struct kvm_lapic_state st, st2;
+	struct kvm_sregs sregs;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u32 tpr = 0x20;
+	int i;
+
+	TEST_REQUIRE_KVM();
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_msi));
+	run_to_port(_metadata, vcpu, READY_PORT);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_LAPIC, &st));
+	EXPECT_EQ(0x1ffU, reg32(&st, APIC_SVR));
+	EXPECT_EQ(0U, reg32(&st, 0x20));		/* APIC ID of vCPU 0 */
+	EXPECT_EQ(0U, reg32(&st, APIC_IRR + 0x10 * (MSI_VECTOR / 32)));
+	ASSERT_EQ(1, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_LAPIC, &st));
+	EXPECT_EQ(1U << (MSI_VECTOR % 32),
+		  reg32(&st, APIC_IRR + 0x10 * (MSI_VECTOR / 32)));
+
+	/* TPR set through the page shows as CR8 (SDM 10.8.6.1). */
+	memcpy(st.regs + APIC_TPR, &tpr, sizeof(tpr));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_LAPIC, &st));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_LAPIC, &st2));
+	for (i = 0; i < KVM_APIC_REG_SIZE; i += 16) {
+		/* The current count moves; PPR follows TPR (SDM 10.8.3.1). */
+		if (i != 0x390 && i != 0xa0 && reg32(&st, i) != reg32(&st2, i))
+			break;
+	}
+	EXPECT_EQ(KVM_APIC_REG_SIZE, i)
+		TH_LOG("register %#x: set %#x, got %#x", i, reg32(&st, i),
+		       reg32(&st2, i));
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_EQ(2ULL, sregs.cr8);
+	/* And back: CR8 0 through KVM_SET_SREGS makes TPR 0. */
+	sregs.cr8 = 0;
+	vcpu_sregs_set(vcpu, &sregs);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_LAPIC, &st2));
+	EXPECT_EQ(0U, reg32(&st2, APIC_TPR));
+
+	run_to_port(_metadata, vcpu, DONE_PORT);
+	run_to_done(_metadata, vcpu);
+	vm_free(vm);
+}
+
+/* Fixed IPI, physical destination (SDM 10.6.1), edge, asserted. */
+static void send_ipi(u32 dest, u32 vector)
+{
+	apic_write(APIC_ICR2, dest << 24);
+	apic_write(APIC_ICR, (1U << 14) | vector);
+}
+
+static void wait_count(u64 gpa, u64 n)
+{
+	while (READ_ONCE(*(u64 *)gpa) < n)
+		__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+}
+
+#define ROUNDS		20ULL
+
+/* vCPU 0 and 1 take turns: each IPI wakes the other from HLT. */
+static void guest_ping(u64 me)
+{
+	u64 i;
+
+	apic_write(APIC_SVR, 0x1ff);
+	if (me == 1)
+		WRITE_ONCE(*(u64 *)READY1_GPA, 1);
+	while (!READ_ONCE(*(u64 *)READY1_GPA))
+		__asm__ __volatile__("pause");
+	for (i = 1; i <= ROUNDS; i++) {
+		if (me == 0) {
+			send_ipi(1, PING1_VECTOR);
+			wait_count(PING0_GPA, i);
+		} else {
+			wait_count(PING1_GPA, i);
+			send_ipi(0, PING0_VECTOR);
+		}
+	}
+	GUEST_DONE();
+}
+
+struct runner {
+	struct kvm_vcpu *vcpu;
+	int r;			/* the ucall, or -1 */
+	u32 exit_reason;
+	u16 port;
+};
+
+static void *run_thread(void *arg)
+{
+	struct runner *t = arg;
+	struct ucall uc;
+
+	t->r = vcpu_run_ucall(t->vcpu, &uc);
+	t->exit_reason = t->vcpu->run->exit_reason;
+	t->port = t->vcpu->run->io.port;
+	return NULL;
+}
+
+/* A second long-mode vCPU that starts RUNNABLE, as the BSP does. */
+static struct kvm_vcpu *add_ap(struct __test_metadata *_metadata,
+			       struct kvm_vm *vm, u64 entry)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct kvm_vcpu *ap = vm_vcpu_add_guest(vm, 1, entry);
+	struct kvm_sregs sregs;
+
+	set_supported_cpuid(_metadata, ap);
+	vcpu_sregs_get(ap, &sregs);
+	sregs.idt.limit = 256 * 16 - 1;
+	vcpu_sregs_set(ap, &sregs);
+	ASSERT_EQ(0, ioctl(ap->fd, KVM_SET_MP_STATE, &mp));
+	return ap;
+}
+
+TEST(ipi_ping_pong)
+{
+	struct runner t0 = { 0 }, t1 = { 0 };
+	pthread_t th0, th1;
+	struct kvm_vm *vm;
+	u64 n0, n1;
+
+	TEST_REQUIRE_KVM();
+	t0.vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_ping));
+	t1.vcpu = add_ap(_metadata, vm, GUEST_ENTRY(guest_ping));
+	vcpu_args_set(t0.vcpu, 1, 0ULL);
+	vcpu_args_set(t1.vcpu, 1, 1ULL);
+	ASSERT_EQ(0, pthread_create(&th0, NULL, run_thread, &t0));
+	ASSERT_EQ(0, pthread_create(&th1, NULL, run_thread, &t1));
+	pthread_join(th0, NULL);
+	pthread_join(th1, NULL);
+	EXPECT_EQ(UCALL_DONE, t0.r)
+		TH_LOG("vCPU 0: exit %s port %#x",
+		       exit_reason_str(t0.exit_reason), t0.port);
+	EXPECT_EQ(UCALL_DONE, t1.r)
+		TH_LOG("vCPU 1: exit %s port %#x",
+		       exit_reason_str(t1.exit_reason), t1.port);
+	vm_read_mem(vm, PING0_GPA, &n0, sizeof(n0));
+	vm_read_mem(vm, PING1_GPA, &n1, sizeof(n1));
+	EXPECT_EQ(ROUNDS, n0);
+	EXPECT_EQ(ROUNDS, n1);
+	vm_free(vm);
+}
+
+/* The BSP starts the AP: INIT, then STARTUP (SDM 8.4.4.1). */
+static void guest_start_ap(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_ICR2, 1U << 24);
+	apic_write(APIC_ICR, (1U << 14) | (5U << 8));		/* INIT */
+	apic_write(APIC_ICR2, 1U << 24);
+	apic_write(APIC_ICR, (1U << 14) | (6U << 8) | SIPI_VECTOR);
+	GUEST_DONE();
+}
+
+/*
+ * An AP that never got INIT: KVM_RUN sleeps until INIT comes, then fails
+ * with EAGAIN for the VMM to run it again (KVM 6.1); then it sleeps in
+ * wait-for-SIPI, and runs.
+ */
+static void *run_ap_thread(void *arg)
+{
+	struct runner *t = arg;
+	int i;
+
+	/* KVM may also return EAGAIN for a wake-up that was no INIT. */
+	for (i = 0; i < 100; i++) {
+		t->r = __vcpu_run(t->vcpu);
+		if (t->r != -EAGAIN)
+			break;
+	}
+	t->exit_reason = t->vcpu->run->exit_reason;
+	t->port = t->vcpu->run->io.port;
+	return NULL;
+}
+
+TEST(init_sipi_starts_ap)
+{
+	/* Real mode at 0x30000: mov $AP_PORT, %dx; out %al, %dx; hlt. */
+	static const u8 ap_code[] = {
+		0xba, AP_PORT & 0xff, AP_PORT >> 8, 0xee, 0xf4,
+	};
+	struct runner t0 = { 0 }, t1 = { 0 };
+	struct kvm_mp_state mp;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	pthread_t th0, th1;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+	t0.vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_start_ap));
+	t1.vcpu = vm_vcpu_add_guest(vm, 1, GUEST_ENTRY(guest_start_ap));
+	vm_write_mem(vm, (u64)SIPI_VECTOR << 12, ap_code, sizeof(ap_code));
+	ASSERT_EQ(0, ioctl(t1.vcpu->fd, KVM_GET_MP_STATE, &mp));
+	EXPECT_EQ((u32)KVM_MP_STATE_UNINITIALIZED, mp.mp_state);
+	/* The AP's KVM_RUN sleeps until INIT and SIPI come. */
+	ASSERT_EQ(0, pthread_create(&th1, NULL, run_ap_thread, &t1));
+	ASSERT_EQ(0, pthread_create(&th0, NULL, run_thread, &t0));
+	pthread_join(th0, NULL);
+	pthread_join(th1, NULL);
+	EXPECT_EQ(UCALL_DONE, t0.r);
+	EXPECT_EQ(0, t1.r);
+	ASSERT_EQ((u32)KVM_EXIT_IO, t1.exit_reason)
+		TH_LOG("AP: exit %s", exit_reason_str(t1.exit_reason));
+	EXPECT_EQ(AP_PORT, t1.port);
+	vcpu_sregs_get(t1.vcpu, &sregs);
+	vcpu_regs_get(t1.vcpu, &regs);
+	/*
+	 * INIT put it in real mode, SIPI at CS = vector << 8, IP 0; it stops
+	 * at the OUT (IP 3), which completes at the next KVM_RUN.
+	 */
+	EXPECT_EQ(0ULL, sregs.cr0 & 1);
+	EXPECT_EQ(SIPI_VECTOR << 8, sregs.cs.selector);
+	EXPECT_EQ((u64)SIPI_VECTOR << 12, sregs.cs.base);
+	EXPECT_EQ(3ULL, regs.rip);
+	ASSERT_EQ(0, ioctl(t1.vcpu->fd, KVM_GET_MP_STATE, &mp));
+	EXPECT_EQ((u32)KVM_MP_STATE_RUNNABLE, mp.mp_state);
+	vm_free(vm);
+}
+
+static u64 guest_rdmsr(u32 msr)
+{
+	u32 lo, hi;
+
+	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return lo | (u64)hi << 32;
+}
+
+static void guest_wrmsr(u32 msr, u64 v)
+{
+	__asm__ __volatile__("wrmsr" : : "c"(msr), "a"((u32)v),
+			     "d"((u32)(v >> 32)) : "memory");
+}
+
+static u64 guest_rdtsc(void)
+{
+	u32 lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return lo | (u64)hi << 32;
+}
+
+static void x2_report(u64 v)
+{
+	WRITE_ONCE(*(u64 *)(X2_COUNT_GPA + 8), v);
+	guest_outb(X2_PORT, 0);
+}
+
+/*
+ * x2APIC mode (SDM 10.12): enable it through IA32_APIC_BASE, then use the
+ * MSRs; the MMIO page answers without an exit (KVM's LAPIC_MMIO_HOLE
+ * quirk).  Then
+ * the TSC-deadline timer (10.5.4.1) @delta TSC cycles ahead, in HLT.
+ */
+static void guest_x2apic(u64 delta)
+{
+	guest_wrmsr(0x1b, guest_rdmsr(0x1b) | BIT(10));
+	x2_report(guest_rdmsr(0x1b));
+	x2_report(guest_rdmsr(0x802));			/* x2APIC ID */
+	x2_report(READ_ONCE(*(u32 *)(uintptr_t)(APIC_GPA + 0x30)));
+	guest_wrmsr(0x80f, 0x1ff);			/* SVR */
+	guest_wrmsr(0x832, X2_VECTOR | (2U << 17));	/* LVTT: deadline */
+	guest_outb(START_PORT, 0);
+	guest_wrmsr(0x6e0, guest_rdtsc() + delta);	/* IA32_TSC_DEADLINE */
+	while (READ_ONCE(*(u64 *)X2_COUNT_GPA) < 1)
+		__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+	guest_outb(DONE_PORT, 0);
+	/* Cleared when it fired (SDM 10.5.4.1). */
+	x2_report(guest_rdmsr(0x6e0));
+	GUEST_DONE();
+}
+
+static u64 x2_value(struct __test_metadata *_metadata, struct kvm_vcpu *vcpu)
+{
+	u64 v;
+
+	run_to_port(_metadata, vcpu, X2_PORT);
+	vm_read_mem(vcpu->vm, X2_COUNT_GPA + 8, &v, sizeof(v));
+	return v;
+}
+
+TEST(x2apic_tsc_deadline)
+{
+	struct kvm_cpuid2 *c;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 w0, wall, v;
+	int khz, i;
+
+	TEST_REQUIRE_KVM();
+	ASSERT_LT(0, kvm_check_cap(KVM_CAP_TSC_DEADLINE_TIMER));
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_x2apic));
+	/* As VMMs do: TSC-deadline in CPUID because of the capability. */
+	c = calloc(1, sizeof(*c) + 256 * sizeof(struct kvm_cpuid_entry2));
+	ASSERT_NE(NULL, c);
+	c->nent = 256;
+	ASSERT_EQ(0, ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c));
+	for (i = 0; i < (int)c->nent; i++) {
+		if (c->entries[i].function == 1) {
+			EXPECT_NE(0U, c->entries[i].ecx & BIT(21)); /* x2APIC */
+			c->entries[i].ecx |= BIT(24);
+		}
+	}
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_CPUID2, c));
+	free(c);
+	khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
+	ASSERT_LT(0, khz);
+	vcpu_args_set(vcpu, 1, (u64)khz * 100);		/* 100 ms */
+
+	v = x2_value(_metadata, vcpu);
+	/* BSP, EXTD, EN (SDM 10.12.1). */
+	EXPECT_EQ(0xd00ULL, v & 0xd00)
+		TH_LOG("APIC base %#llx", (unsigned long long)v);
+	EXPECT_EQ(0ULL, x2_value(_metadata, vcpu));	/* ID of vCPU 0 */
+	/*
+	 * The MMIO page in x2APIC mode: no exit.  Its value is not checked:
+	 * stock KVM 6.1 leaves the emulator's buffer as it was (seen here:
+	 * all ones), Kestrel reads zeros.
+	 */
+	x2_value(_metadata, vcpu);
+	run_to_port(_metadata, vcpu, START_PORT);
+	w0 = ns_of(CLOCK_MONOTONIC);
+	run_to_port(_metadata, vcpu, DONE_PORT);
+	wall = ns_of(CLOCK_MONOTONIC) - w0;
+	EXPECT_GE(wall, 90000000ULL);
+	EXPECT_EQ(0ULL, x2_value(_metadata, vcpu));
+	run_to_done(_metadata, vcpu);
+	vm_read_mem(vm, X2_COUNT_GPA, &v, sizeof(v));
+	EXPECT_EQ(1ULL, v);
+	vm_free(vm);
+}
+
+/*
+ * KVM_SET_GSI_ROUTING with the split irqchip: userspace's IOAPIC pin 5
+ * routed as a level-triggered MSI; the guest's EOI of that vector exits
+ * with KVM_EXIT_IOAPIC_EOI (api.rst, kvm_run "eoi"; 7.10).
+ */
+TEST(ioapic_eoi_exit)
+{
+	/* Level-triggered (data bit 15), asserted (bit 14), fixed. */
+	struct kvm_msi msi = {
+		.address_lo = APIC_GPA,
+		.data = MSI_VECTOR | BIT(15) | BIT(14),
+	};
+	struct {
+		struct kvm_irq_routing hdr;
+		struct kvm_irq_routing_entry e[1];
+	} rt = {
+		.hdr.nr = 1,
+		.e[0] = {
+			.gsi = 5, .type = KVM_IRQ_ROUTING_MSI,
+			.u.msi = { .address_lo = APIC_GPA, .data = msi.data },
+		},
+	};
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 count;
+
+	TEST_REQUIRE_KVM();
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_msi));
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt));
+	run_to_port(_metadata, vcpu, READY_PORT);
+	ASSERT_EQ(1, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
+	ASSERT_EQ(0, __vcpu_run(vcpu));
+	ASSERT_EQ((u32)KVM_EXIT_IOAPIC_EOI, vcpu->run->exit_reason)
+		TH_LOG("exit %s", exit_reason_str(vcpu->run->exit_reason));
+	EXPECT_EQ(MSI_VECTOR, vcpu->run->eoi.vector);
+	run_to_port(_metadata, vcpu, DONE_PORT);
+	vm_read_mem(vm, MSI_COUNT_GPA, &count, sizeof(count));
+	EXPECT_EQ(1ULL, count);
+	run_to_done(_metadata, vcpu);
+
+	/* Irqchip entries need irqchips in the kernel. */
+	rt.e[0].type = KVM_IRQ_ROUTING_IRQCHIP;
+	rt.e[0].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+	rt.e[0].u.irqchip.pin = 5;
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt));
+	EXPECT_EQ(EINVAL, errno);
+	vm_free(vm);
+
+	/* No routing without an in-kernel irqchip. */
+	vm = vm_create_guest(GUEST_MODE_LONG64);
+	rt.hdr.nr = 0;
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt));
+	EXPECT_EQ(EINVAL, errno);
+	vm_free(vm);
+}
+
+/*
+ * Userspace's PIC with the split irqchip: KVM_INTERRUPT is ExtINT, taken
+ * through the BSP's LINT0 (ExtINT and unmasked after RESET, KVM's
+ * LINT0_REENABLED quirk) once the guest sets IF.
+ */
+TEST(extint_from_userspace_pic)
+{
+	struct kvm_interrupt irq = { .irq = MSI_VECTOR };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 count;
+
+	TEST_REQUIRE_KVM();
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_msi));
+	run_to_port(_metadata, vcpu, READY_PORT);
+	EXPECT_EQ(0, vcpu->run->ready_for_interrupt_injection);	/* IF=0 */
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_INTERRUPT, &irq));
+	run_to_port(_metadata, vcpu, DONE_PORT);
+	vm_read_mem(vm, MSI_COUNT_GPA, &count, sizeof(count));
+	EXPECT_EQ(1ULL, count);
+	/* Taken: another one is accepted again. */
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_INTERRUPT, &irq));
+	vm_free(vm);
+}
+
+TEST(mp_state_ap_waits)
+{
+	struct kvm_mp_state mp;
+	struct kvm_vcpu *bsp, *ap;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create_guest(GUEST_MODE_LONG64);
+	ASSERT_EQ(0, enable_split(vm, 0));
+	bsp = vm_vcpu_add_guest(vm, 0, GUEST_ENTRY(guest_msi));
+	ap = vm_vcpu_add_guest(vm, 1, GUEST_ENTRY(guest_msi));
+	ASSERT_EQ(0, ioctl(bsp->fd, KVM_GET_MP_STATE, &mp));
+	EXPECT_EQ((u32)KVM_MP_STATE_RUNNABLE, mp.mp_state);
+	ASSERT_EQ(0, ioctl(ap->fd, KVM_GET_MP_STATE, &mp));
+	EXPECT_EQ((u32)KVM_MP_STATE_UNINITIALIZED, mp.mp_state);
+	mp.mp_state = 42;
+	EXPECT_EQ(-1, ioctl(ap->fd, KVM_SET_MP_STATE, &mp));
+	EXPECT_EQ(EINVAL, errno);
+	mp.mp_state = KVM_MP_STATE_HALTED;
+	EXPECT_EQ(0, ioctl(ap->fd, KVM_SET_MP_STATE, &mp));
+	ASSERT_EQ(0, ioctl(ap->fd, KVM_GET_MP_STATE, &mp));
+	EXPECT_EQ((u32)KVM_MP_STATE_HALTED, mp.mp_state);
+	vm_free(vm);
+}
+
+TEST(errnos)
+{
+	struct kvm_msi msi = { .address_lo = APIC_GPA, .data = MSI_VECTOR };
+	struct kvm_interrupt irq = { .irq = 0x20 };
+	struct kvm_lapic_state st;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+	ASSERT_LT(0, kvm_check_cap(KVM_CAP_SPLIT_IRQCHIP));
+	EXPECT_EQ(4096, kvm_check_cap(KVM_CAP_IRQ_ROUTING));
+
+	/* Without an in-kernel APIC. */
+	vm = vm_create_guest(GUEST_MODE_LONG64);
+	vcpu = vm_vcpu_add_guest(vm, 0, GUEST_ENTRY(guest_msi));
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_GET_LAPIC, &st));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_LAPIC, &st));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
+	EXPECT_EQ(EINVAL, errno);
+	/* Too late: a vCPU exists. */
+	EXPECT_EQ(-1, enable_split(vm, 24));
+	EXPECT_EQ(EEXIST, errno);
+	vm_free(vm);
+
+	vm = vm_create_guest(GUEST_MODE_LONG64);
+	EXPECT_EQ(-1, enable_split(vm, 4097));	/* > KVM_MAX_IRQ_ROUTES */
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, enable_split(vm, 4096));
+	EXPECT_EQ(-1, enable_split(vm, 24));	/* once */
+	EXPECT_EQ(EEXIST, errno);
+	vcpu = vm_vcpu_add_guest(vm, 0, GUEST_ENTRY(guest_msi));
+	/* KVM_INTERRUPT is ExtINT from userspace's PIC: one at a time. */
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_INTERRUPT, &irq));
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_INTERRUPT, &irq));
+	EXPECT_EQ(EEXIST, errno);
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
