@@ -282,6 +282,62 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu);
 long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 			 unsigned long arg);
 
+/*
+ * Interrupt lines (arch/x86/kvm/irq.c), for KVM_IRQ_LINE, irqfds and the
+ * PIT.  A GSI goes through the VM's routing table to the in-kernel PIC
+ * and IOAPIC pins (KVM_CREATE_IRQCHIP) or to an MSI.  Each source of a
+ * shared line has its own id, and a line is high while any source holds
+ * it high (KVM's irq_states).
+ */
+#define KVM_USERSPACE_IRQ_SOURCE_ID		0
+#define KVM_IRQFD_RESAMPLE_IRQ_SOURCE_ID	1
+
+/* Whether KVM_IRQFD and GSI routing may be used: any in-kernel irqchip. */
+bool kvm_arch_irqchip_in_kernel(struct kvm *kvm);
+/* A free source id (-EFAULT when all are taken, as KVM), or put it back. */
+int kvm_request_irq_source_id(struct kvm *kvm);
+void kvm_free_irq_source_id(struct kvm *kvm, int irq_source_id);
+/*
+ * Set a GSI's level (an edge is 1 then 0).  Never sleeps: callable from
+ * process context, softirqs and hrtimer callbacks.  Returns what
+ * KVM_IRQ_LINE_STATUS reports: > 0 delivered (to that many), 0 coalesced
+ * or masked, -1 for a GSI with no route.
+ */
+int kvm_set_irq(struct kvm *kvm, int irq_source_id, u32 gsi, int level,
+		bool line_status);
+/*
+ * The same for callers that cannot even take a spinlock that may sleep
+ * (PREEMPT_RT) or must not wait: the eventfd wakeup of an irqfd.
+ * -EWOULDBLOCK when the route needs process context (then use
+ * kvm_set_irq() from a work item).
+ */
+int kvm_set_irq_inatomic(struct kvm *kvm, int irq_source_id, u32 gsi,
+			 int level);
+
+/*
+ * Told when the guest EOIs an interrupt of an irqchip pin routed from
+ * @gsi (level-triggered IOAPIC entries, and PIC pins): irqfd resampling,
+ * PIT reinjection.  Called without sleeping locks held; the callback must
+ * not sleep.  Register and unregister may sleep (SRCU).
+ */
+struct kvm_irq_ack_notifier {
+	struct hlist_node link;
+	unsigned int gsi;
+	void (*irq_acked)(struct kvm_irq_ack_notifier *kian);
+};
+
+void kvm_register_irq_ack_notifier(struct kvm *kvm,
+				   struct kvm_irq_ack_notifier *kian);
+void kvm_unregister_irq_ack_notifier(struct kvm *kvm,
+				     struct kvm_irq_ack_notifier *kian);
+
+/*
+ * The routing table changed (KVM_SET_GSI_ROUTING, KVM_CREATE_IRQCHIP):
+ * called by the arch with its routing lock held, after the new table is
+ * published and before the old one is freed, so irqfds can follow.
+ */
+void kvm_irq_routing_update(struct kvm *kvm);
+
 /* The highest gfn the guest-physical MMU can map. */
 gfn_t kvm_arch_max_gfn(void);
 
