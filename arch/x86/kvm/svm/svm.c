@@ -883,13 +883,33 @@ static int svm_exit_write_cr4(struct vcpu_svm *svm)
  * hardware (SDM table 9-1): the MSRs held in the VMCB (STAR, LSTAR, CSTAR,
  * SFMASK, KERNEL_GS_BASE, SYSENTER_*, PAT); an AP sets them up anyway.
  */
+/*
+ * INIT leaves the MSRs alone (SDM vol. 3A, 9.1.1, table 9-1: "MSRs ...
+ * unchanged" for INIT, only power-up and RESET set them); those the VMCB
+ * holds survive the fresh VMCB.
+ */
 static void svm_vcpu_init_event(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_svm *svm = to_svm(vcpu);
+	struct vmcb_save_area *save = &svm->vmcb->save;
 	u64 tsc_offset = svm->vmcb->control.tsc_offset;
+	u64 star = save->star, lstar = save->lstar, cstar = save->cstar;
+	u64 sfmask = save->sfmask, kernel_gs_base = save->kernel_gs_base;
+	u64 sysenter_cs = save->sysenter_cs, g_pat = save->g_pat;
+	u64 sysenter_esp = save->sysenter_esp;
+	u64 sysenter_eip = save->sysenter_eip;
 
 	svm_init_vmcb(svm);
 	svm->vmcb->control.tsc_offset = tsc_offset;
+	save->star = star;
+	save->lstar = lstar;
+	save->cstar = cstar;
+	save->sfmask = sfmask;
+	save->kernel_gs_base = kernel_gs_base;
+	save->sysenter_cs = sysenter_cs;
+	save->sysenter_esp = sysenter_esp;
+	save->sysenter_eip = sysenter_eip;
+	save->g_pat = g_pat;
 	svm_update_guest_debug(vcpu);
 }
 
