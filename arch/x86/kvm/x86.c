@@ -1427,11 +1427,16 @@ static long kvm_vcpu_set_tsc_khz(struct kvm_vcpu *vcpu, unsigned long arg)
 	return 0;
 }
 
-/* Without an in-kernel LAPIC a vCPU is always runnable (api.rst 4.38). */
+/*
+ * Without an in-kernel LAPIC a vCPU is always runnable (api.rst 4.38).
+ * With one, an INIT or SIPI another vCPU sent is taken first, as KVM 6.1
+ * does (kvm_apic_accept_events()), so the state saved is the one after it.
+ */
 static void kvm_get_mp_state(struct kvm_vcpu *vcpu, void *v)
 {
 	struct kvm_mp_state *mp = v;
 
+	kvm_lapic_process(vcpu);
 	mp->mp_state = vcpu->arch.apic ? vcpu->arch.mp_state :
 		       KVM_MP_STATE_RUNNABLE;
 }
