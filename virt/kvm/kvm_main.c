@@ -254,9 +254,17 @@ void kvm_flush_remote_tlbs(struct kvm *kvm)
 		int cpu;
 
 		vcpu = xa_load(&kvm->vcpus, i);
+		/*
+		 * Mode before CPU: the vCPU thread sets vcpu->cpu before it
+		 * publishes IN_GUEST_MODE, so this is the CPU it entered on;
+		 * read first, the CPU could be the one before a migration,
+		 * and the vCPU would go on with the old translations.
+		 */
+		if (READ_ONCE(vcpu->mode) != IN_GUEST_MODE)
+			continue;
+		smp_rmb();
 		cpu = READ_ONCE(vcpu->cpu);
-		if (READ_ONCE(vcpu->mode) == IN_GUEST_MODE && cpu != me &&
-		    cpu >= 0 && cpu < nr_cpu_ids)
+		if (cpu != me && cpu >= 0 && cpu < nr_cpu_ids)
 			__cpumask_set_cpu(cpu, mask);
 	}
 	smp_call_function_many(mask, kvm_ipi_ack, NULL, true);

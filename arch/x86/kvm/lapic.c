@@ -85,10 +85,18 @@ void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
 
 	atomic_set(&apic->kicked, 1);
 	smp_mb__after_atomic(); /* kicked before mode: see the top of file */
-	cpu = READ_ONCE(vcpu->cpu);
-	if (READ_ONCE(vcpu->mode) == IN_GUEST_MODE && cpu >= 0 &&
-	    cpu < nr_cpu_ids && cpu != raw_smp_processor_id())
-		smp_send_reschedule(cpu);
+	/*
+	 * Mode before CPU: the vCPU thread sets vcpu->cpu (sched_in) before
+	 * it publishes IN_GUEST_MODE, so reading them in this order gives
+	 * the CPU it entered on, not the one it ran on before a migration.
+	 */
+	if (READ_ONCE(vcpu->mode) == IN_GUEST_MODE) {
+		smp_rmb();
+		cpu = READ_ONCE(vcpu->cpu);
+		if (cpu >= 0 && cpu < nr_cpu_ids &&
+		    cpu != raw_smp_processor_id())
+			smp_send_reschedule(cpu);
+	}
 	wake_up_interruptible(&apic->wq);
 }
 

@@ -14,10 +14,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "kvm_util.h"
@@ -484,10 +486,103 @@ static struct kvm_vcpu *add_ap(struct __test_metadata *_metadata,
 	return ap;
 }
 
+/*
+ * A vCPU thread that a watchdog can stop: SIGUSR1 (no SA_RESTART) makes
+ * KVM_RUN return EINTR, and the thread returns once told to stop.
+ */
+static int stop_runners;
+
+static void sigusr1_nop(int sig)
+{
+}
+
+static void *run_thread_stoppable(void *arg)
+{
+	struct runner *t = arg;
+	struct ucall uc;
+	int r;
+
+	for (;;) {
+		r = __vcpu_run(t->vcpu);
+		if (r == -EINTR) {
+			if (__atomic_load_n(&stop_runners, __ATOMIC_SEQ_CST))
+				break;
+			continue;
+		}
+		TEST_ASSERT(!r, "KVM_RUN: %d", r);
+		t->r = get_ucall(t->vcpu, &uc);
+		break;
+	}
+	t->exit_reason = t->vcpu->run->exit_reason;
+	t->port = t->vcpu->run->io.port;
+	return NULL;
+}
+
+/* What a stuck vCPU looks like: its APIC's ISR/IRR, state and RIP. */
+static void dump_vcpu(struct __test_metadata *_metadata, struct kvm_vcpu *v)
+{
+	struct kvm_lapic_state *ls = calloc(1, sizeof(*ls));
+	struct kvm_vcpu_events ev;
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+	int i;
+
+	ASSERT_TRUE(!!ls);
+	ASSERT_EQ(0, ioctl(v->fd, KVM_GET_LAPIC, ls));
+	ASSERT_EQ(0, ioctl(v->fd, KVM_GET_MP_STATE, &mp));
+	ASSERT_EQ(0, ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev));
+	vcpu_regs_get(v, &regs);
+	TH_LOG("vCPU %u: mp_state %u rip %#llx rflags %#llx shadow %u irq inj %u nr %u, exit %s",
+	       v->id, mp.mp_state, regs.rip, regs.rflags,
+	       ev.interrupt.shadow, ev.interrupt.injected, ev.interrupt.nr,
+	       exit_reason_str(v->run->exit_reason));
+	for (i = 7; i >= 0; i--)
+		TH_LOG("  ISR[%d] %08x IRR[%d] %08x TMR[%d] %08x", i,
+		       *(u32 *)&ls->regs[0x100 + i * 16], i,
+		       *(u32 *)&ls->regs[0x200 + i * 16], i,
+		       *(u32 *)&ls->regs[0x180 + i * 16]);
+	TH_LOG("  TPR %#x PPR %#x SVR %#x", *(u32 *)&ls->regs[0x80],
+	       *(u32 *)&ls->regs[0xa0], *(u32 *)&ls->regs[0xf0]);
+	free(ls);
+}
+
+/*
+ * Join both vCPU threads, or after @secs stop them and say where they
+ * were: a lost wake-up or IPI shows as a hang, which the harness would
+ * only kill, with nothing to learn from.
+ */
+static bool join_or_dump(struct __test_metadata *_metadata,
+			 pthread_t th[2], struct runner *t[2], int secs)
+{
+	struct sigaction sa = { .sa_handler = sigusr1_nop };
+	struct timespec deadline;
+	bool ok = true;
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += secs;
+	for (i = 0; i < 2; i++) {
+		if (!pthread_timedjoin_np(th[i], NULL, &deadline))
+			continue;
+		ok = false;
+		__atomic_store_n(&stop_runners, 1, __ATOMIC_SEQ_CST);
+		sigaction(SIGUSR1, &sa, NULL);
+		while (pthread_tryjoin_np(th[i], NULL)) {
+			pthread_kill(th[i], SIGUSR1);
+			usleep(10000);
+		}
+	}
+	if (!ok)
+		for (i = 0; i < 2; i++)
+			dump_vcpu(_metadata, t[i]->vcpu);
+	return ok;
+}
+
 TEST(ipi_ping_pong)
 {
 	struct runner t0 = { 0 }, t1 = { 0 };
-	pthread_t th0, th1;
+	struct runner *t[2] = { &t0, &t1 };
+	pthread_t th[2];
 	struct kvm_vm *vm;
 	u64 n0, n1;
 
@@ -496,10 +591,9 @@ TEST(ipi_ping_pong)
 	t1.vcpu = add_ap(_metadata, vm, GUEST_ENTRY(guest_ping));
 	vcpu_args_set(t0.vcpu, 1, 0ULL);
 	vcpu_args_set(t1.vcpu, 1, 1ULL);
-	ASSERT_EQ(0, pthread_create(&th0, NULL, run_thread, &t0));
-	ASSERT_EQ(0, pthread_create(&th1, NULL, run_thread, &t1));
-	pthread_join(th0, NULL);
-	pthread_join(th1, NULL);
+	ASSERT_EQ(0, pthread_create(&th[0], NULL, run_thread_stoppable, &t0));
+	ASSERT_EQ(0, pthread_create(&th[1], NULL, run_thread_stoppable, &t1));
+	EXPECT_TRUE(join_or_dump(_metadata, th, t, 20));
 	EXPECT_EQ(UCALL_DONE, t0.r)
 		TH_LOG("vCPU 0: exit %s port %#x",
 		       exit_reason_str(t0.exit_reason), t0.port);
@@ -545,6 +639,33 @@ static void *run_ap_thread(void *arg)
 	return NULL;
 }
 
+#define MSR_IA32_SYSENTER_EIP	0x176
+#define MSR_IA32_CR_PAT		0x277
+#define MSR_LSTAR		0xc0000082
+#define MSR_KERNEL_GS_BASE	0xc0000102
+
+/* One MSR through KVM_SET_MSRS / KVM_GET_MSRS. */
+static void set_msr(struct kvm_vcpu *vcpu, u32 index, u64 v)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m = { .h.nmsrs = 1, .e.index = index, .e.data = v };
+
+	TEST_ASSERT(ioctl(vcpu->fd, KVM_SET_MSRS, &m) == 1, "KVM_SET_MSRS");
+}
+
+static u64 get_msr(struct kvm_vcpu *vcpu, u32 index)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m = { .h.nmsrs = 1, .e.index = index };
+
+	TEST_ASSERT(ioctl(vcpu->fd, KVM_GET_MSRS, &m) == 1, "KVM_GET_MSRS");
+	return m.e.data;
+}
+
 TEST(init_sipi_starts_ap)
 {
 	/* Real mode at 0x30000: mov $AP_PORT, %dx; out %al, %dx; hlt. */
@@ -564,6 +685,11 @@ TEST(init_sipi_starts_ap)
 	vm_write_mem(vm, (u64)SIPI_VECTOR << 12, ap_code, sizeof(ap_code));
 	ASSERT_EQ(0, ioctl(t1.vcpu->fd, KVM_GET_MP_STATE, &mp));
 	EXPECT_EQ((u32)KVM_MP_STATE_UNINITIALIZED, mp.mp_state);
+	/* INIT leaves MSRs alone (SDM vol. 3A, table 9-1). */
+	set_msr(t1.vcpu, MSR_LSTAR, 0xffffffff81234560ULL);
+	set_msr(t1.vcpu, MSR_IA32_SYSENTER_EIP, 0xc0ffee);
+	set_msr(t1.vcpu, MSR_KERNEL_GS_BASE, 0xffff888012345000ULL);
+	set_msr(t1.vcpu, MSR_IA32_CR_PAT, 0x0007040600070406ULL);
 	/* The AP's KVM_RUN sleeps until INIT and SIPI come. */
 	ASSERT_EQ(0, pthread_create(&th1, NULL, run_ap_thread, &t1));
 	ASSERT_EQ(0, pthread_create(&th0, NULL, run_thread, &t0));
@@ -586,6 +712,37 @@ TEST(init_sipi_starts_ap)
 	EXPECT_EQ(3ULL, regs.rip);
 	ASSERT_EQ(0, ioctl(t1.vcpu->fd, KVM_GET_MP_STATE, &mp));
 	EXPECT_EQ((u32)KVM_MP_STATE_RUNNABLE, mp.mp_state);
+	EXPECT_EQ(0xffffffff81234560ULL, get_msr(t1.vcpu, MSR_LSTAR));
+	EXPECT_EQ(0xc0ffeeULL, get_msr(t1.vcpu, MSR_IA32_SYSENTER_EIP));
+	EXPECT_EQ(0xffff888012345000ULL, get_msr(t1.vcpu, MSR_KERNEL_GS_BASE));
+	EXPECT_EQ(0x0007040600070406ULL, get_msr(t1.vcpu, MSR_IA32_CR_PAT));
+	vm_free(vm);
+}
+
+/*
+ * KVM_GET_MP_STATE of an AP that was sent INIT and SIPI but has not run
+ * since: the events are taken first (KVM's kvm_apic_accept_events()), so
+ * a VMM saving the AP sees it started, not UNINITIALIZED.
+ */
+TEST(mp_state_takes_pending_init_sipi)
+{
+	struct kvm_mp_state mp;
+	struct kvm_vcpu *bsp, *ap;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct ucall uc;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+	bsp = split_guest(_metadata, &vm, GUEST_ENTRY(guest_start_ap));
+	ap = vm_vcpu_add_guest(vm, 1, GUEST_ENTRY(guest_start_ap));
+	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(bsp, &uc));
+	ASSERT_EQ(0, ioctl(ap->fd, KVM_GET_MP_STATE, &mp));
+	EXPECT_EQ((u32)KVM_MP_STATE_RUNNABLE, mp.mp_state);
+	vcpu_sregs_get(ap, &sregs);
+	vcpu_regs_get(ap, &regs);
+	EXPECT_EQ(SIPI_VECTOR << 8, sregs.cs.selector);
+	EXPECT_EQ(0ULL, regs.rip);
 	vm_free(vm);
 }
 
