@@ -262,7 +262,7 @@ void kvm_flush_remote_tlbs(struct kvm *kvm)
 		 */
 		if (READ_ONCE(vcpu->mode) != IN_GUEST_MODE)
 			continue;
-		smp_rmb();
+		smp_rmb(); /* mode, then cpu: see above */
 		cpu = READ_ONCE(vcpu->cpu);
 		if (cpu != me && cpu >= 0 && cpu < nr_cpu_ids)
 			__cpumask_set_cpu(cpu, mask);

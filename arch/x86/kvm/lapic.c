@@ -91,7 +91,7 @@ void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
 	 * the CPU it entered on, not the one it ran on before a migration.
 	 */
 	if (READ_ONCE(vcpu->mode) == IN_GUEST_MODE) {
-		smp_rmb();
+		smp_rmb(); /* mode, then cpu: see above */
 		cpu = READ_ONCE(vcpu->cpu);
 		if (cpu >= 0 && cpu < nr_cpu_ids &&
 		    cpu != raw_smp_processor_id())
