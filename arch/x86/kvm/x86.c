@@ -223,6 +223,7 @@ long kvm_arch_check_extension(long ext)
 	case KVM_CAP_INTR_SHADOW:
 	case KVM_CAP_GET_TSC_KHZ:
 	case KVM_CAP_SET_GUEST_DEBUG:
+	case KVM_CAP_HLT:		/* KVM_EXIT_HLT without an in-kernel LAPIC */
 	case KVM_CAP_SREGS2:
 	case KVM_CAP_USER_NMI:
 		return 1;

@@ -52,6 +52,7 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_X86_USER_SPACE_MSR:
 	case KVM_CAP_X86_MSR_FILTER:
 	case KVM_CAP_SREGS2:
+	case KVM_CAP_HLT:
 	case KVM_CAP_SYNC_REGS:
 	case KVM_CAP_MSR_PLATFORM_INFO:
 	case KVM_CAP_MCE:
