@@ -585,10 +585,17 @@ static u8 divide_of(u32 tdcr)
 	return 1 << ((v + 1) & 7);
 }
 
+/*
+ * Expiries are capped at the largest time the glue's clock can hold
+ * (KTIME_MAX): a guest's far-future TSC deadline (~0) would otherwise
+ * become a negative ktime, an hrtimer that fires at once and is restarted
+ * forever from its own callback.
+ */
 static void timer_arm(struct lapic *s, u64 expire_ns)
 {
 	s->timer.armed = true;
-	s->timer.expire_ns = expire_ns;
+	s->timer.expire_ns = expire_ns < LAPIC_EXPIRE_MAX ? expire_ns :
+			     LAPIC_EXPIRE_MAX;
 	s->timer.seq++;
 }
 

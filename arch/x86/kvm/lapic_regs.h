@@ -234,7 +234,7 @@ struct lapic_timer {
 	bool pending;		/* expired, interrupt not yet delivered */
 	u32 seq;		/* changes whenever armed or expire_ns changes */
 	u64 period_ns;		/* one-shot/periodic: TMICT * divide (floored) */
-	u64 expire_ns;		/* absolute, valid while armed */
+	u64 expire_ns;		/* absolute, valid while armed, <= LAPIC_EXPIRE_MAX */
 	u64 tscdeadline;	/* IA32_TSC_DEADLINE, TSC-deadline mode */
 };
 
@@ -297,6 +297,9 @@ int lapic_set_base(struct lapic *s, u64 value, bool host_initiated,
 u32 lapic_x2apic_id(const struct lapic *s);
 u8 lapic_xapic_id(const struct lapic *s);
 bool lapic_sw_enabled(const struct lapic *s);
+
+/* The latest expiry the model asks for: KTIME_MAX, as a u64. */
+#define LAPIC_EXPIRE_MAX	(~0ULL >> 1)
 
 /* Register access. */
 void lapic_mmio_read(struct lapic *s, u32 offset, void *data,

@@ -1331,6 +1331,26 @@ TEST(tsc_deadline_scaled)
 	EXPECT_EQ(NOW0 + 1000000000ULL, s.timer.expire_ns);
 }
 
+/*
+ * A far-future deadline on a slow TSC must stay a valid ktime: ~0 cycles at
+ * 2 GHz is past 2^63 ns, which as a ktime is negative (an hrtimer that
+ * fires at once and restarts itself forever).
+ */
+TEST(tsc_deadline_far_future_capped)
+{
+	struct lapic s;
+	struct lapic_now n = { .ns = NOW0, .tsc = 1000000, .tsc_khz = 2000000 };
+
+	setup_on(&s, 1);
+	wr(&s, LAPIC_LVT_TIMER, 0x40032);
+	lapic_tscdeadline_write(&s, ~0ULL, &n);
+	EXPECT_TRUE(s.timer.armed);
+	EXPECT_EQ(LAPIC_EXPIRE_MAX, s.timer.expire_ns);
+	n.ns = NOW0 + 1000000000ULL;
+	EXPECT_FALSE(lapic_timer_expired(&s, &n));
+	EXPECT_EQ(~0ULL, lapic_tscdeadline_read(&s));
+}
+
 /* ---------------------------------------------------------------------
  * KVM_GET/SET_LAPIC
  */
