@@ -81,23 +81,30 @@ static void kvm_lapic_now(struct kvm_vcpu *vcpu, struct lapic_now *now)
 void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
 {
 	struct kvm_lapic *apic = vcpu->arch.apic;
-	int cpu;
+	int cpu, me;
 
 	atomic_set(&apic->kicked, 1);
-	smp_mb__after_atomic(); /* kicked before mode: see the top of file */
+	/*
+	 * A full barrier, not smp_mb__after_atomic() (only a compiler
+	 * barrier on x86 after atomic_set(), a plain store): kicked must be
+	 * visible before mode is read, as the vCPU publishes its mode before
+	 * it reads kicked (the top of this file).
+	 */
+	smp_mb();
 	/*
 	 * Mode before CPU: the vCPU thread sets vcpu->cpu (sched_in) before
 	 * it publishes IN_GUEST_MODE, so reading them in this order gives
 	 * the CPU it entered on, not the one it ran on before a migration.
 	 */
+	me = get_cpu();
 	if (READ_ONCE(vcpu->mode) == IN_GUEST_MODE) {
 		smp_rmb(); /* mode, then cpu: see above */
 		cpu = READ_ONCE(vcpu->cpu);
-		if (cpu >= 0 && cpu < nr_cpu_ids &&
-		    cpu != raw_smp_processor_id())
+		if (cpu >= 0 && cpu < nr_cpu_ids && cpu != me)
 			smp_send_reschedule(cpu);
 	}
-	wake_up_interruptible(&apic->wq);
+	put_cpu();
+	rcuwait_wake_up(&apic->wait);
 }
 
 bool kvm_lapic_kicked(struct kvm_vcpu *vcpu)
@@ -630,7 +637,7 @@ int kvm_lapic_vcpu_create(struct kvm_vcpu *vcpu)
 		return -ENOMEM;
 	apic->vcpu = vcpu;
 	raw_spin_lock_init(&apic->lock);
-	init_waitqueue_head(&apic->wq);
+	rcuwait_init(&apic->wait);
 	hrtimer_init(&apic->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	apic->timer.function = kvm_lapic_timer_fn;
 	kvm_lapic_cfg(vcpu, &cfg);
@@ -766,16 +773,27 @@ void kvm_lapic_set_tscdeadline(struct kvm_vcpu *vcpu, u64 data)
  * ID and base) and the vCPU waits for a SIPI; SIPI starts it in real mode
  * at vector << 12 (CS = vector << 8).
  */
-static void kvm_lapic_do_init(struct kvm_vcpu *vcpu)
+/*
+ * The APIC's part of INIT, also after a shutdown (which resets the vCPU as
+ * INIT does, as KVM): registers reset, ID and base kept, timer stopped.
+ */
+void kvm_lapic_vcpu_reset(struct kvm_vcpu *vcpu)
 {
 	struct kvm_lapic *apic = vcpu->arch.apic;
 	unsigned long flags;
 
-	kvm_vcpu_init_event(vcpu);
+	if (!apic)
+		return;
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	lapic_reset(&apic->s, true);
 	kvm_lapic_sync_timer(apic);
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
+}
+
+static void kvm_lapic_do_init(struct kvm_vcpu *vcpu)
+{
+	kvm_vcpu_init_event(vcpu);
+	kvm_lapic_vcpu_reset(vcpu);
 	/* KVM 6.1: the BSP runs on from the reset vector, APs wait for SIPI. */
 	vcpu->arch.mp_state = vcpu->vcpu_id == 0 ? KVM_MP_STATE_RUNNABLE :
 			      KVM_MP_STATE_INIT_RECEIVED;
@@ -809,7 +827,7 @@ void kvm_lapic_process(struct kvm_vcpu *vcpu)
 	if (!apic)
 		return;
 	atomic_set(&apic->kicked, 0);
-	smp_mb__after_atomic(); /* clear before looking at the state */
+	smp_mb(); /* clear before looking at the state (a plain store) */
 	kvm_lapic_scan_ioapic(vcpu);
 
 	raw_spin_lock_irqsave(&apic->lock, flags);
@@ -943,7 +961,8 @@ static bool kvm_lapic_runnable(struct kvm_vcpu *vcpu)
 	default:	/* waiting for INIT or SIPI */
 		return false;
 	}
-	if (vcpu->arch.nmi_pending)
+	/* An NMI wakes HLT only if it can be taken (not in an NMI handler). */
+	if (vcpu->arch.nmi_pending && !vcpu->arch.nmi_masked)
 		return true;
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	irq = lapic_pending_vector(&apic->s) >= 0 ||
@@ -954,13 +973,24 @@ static bool kvm_lapic_runnable(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * Sleep until kicked or signalled.  An rcuwait, not a wait queue: the
+ * hrtimer callback wakes us from hard interrupt context, where a wait
+ * queue's spinlock_t must not be taken (it sleeps on PREEMPT_RT).
+ */
+static void kvm_lapic_wait(struct kvm_lapic *apic)
+{
+	rcuwait_wait_event(&apic->wait,
+			   atomic_read(&apic->kicked) || signal_pending(current),
+			   TASK_INTERRUPTIBLE);
+}
+
+/*
  * Sleep until the vCPU can run (1), or a signal (-EINTR and KVM_EXIT_INTR,
  * as KVM_RUN does).  Kicks wake us: see the top of this file.
  */
 int kvm_lapic_block(struct kvm_vcpu *vcpu)
 {
 	struct kvm_lapic *apic = vcpu->arch.apic;
-	DEFINE_WAIT(wait);
 
 	for (;;) {
 		kvm_lapic_process(vcpu);
@@ -973,10 +1003,7 @@ int kvm_lapic_block(struct kvm_vcpu *vcpu)
 			vcpu->run->exit_reason = KVM_EXIT_INTR;
 			return -EINTR;
 		}
-		prepare_to_wait(&apic->wq, &wait, TASK_INTERRUPTIBLE);
-		if (!atomic_read(&apic->kicked))
-			schedule();
-		finish_wait(&apic->wq, &wait);
+		kvm_lapic_wait(apic);
 	}
 }
 
@@ -988,7 +1015,6 @@ int kvm_lapic_block(struct kvm_vcpu *vcpu)
 int kvm_lapic_run_uninit(struct kvm_vcpu *vcpu)
 {
 	struct kvm_lapic *apic = vcpu->arch.apic;
-	DEFINE_WAIT(wait);
 
 	for (;;) {
 		kvm_lapic_process(vcpu);
@@ -999,10 +1025,7 @@ int kvm_lapic_run_uninit(struct kvm_vcpu *vcpu)
 			vcpu->run->exit_reason = KVM_EXIT_INTR;
 			return -EINTR;
 		}
-		prepare_to_wait(&apic->wq, &wait, TASK_INTERRUPTIBLE);
-		if (!atomic_read(&apic->kicked))
-			schedule();
-		finish_wait(&apic->wq, &wait);
+		kvm_lapic_wait(apic);
 	}
 }
 
@@ -1036,6 +1059,20 @@ int kvm_lapic_queue_extint(struct kvm_vcpu *vcpu, u8 vector)
 		return -EEXIST;
 	vcpu->arch.extint_pending = vector;
 	return 0;
+}
+
+/*
+ * KVM_SET_MP_STATE(SIPI_RECEIVED): a SIPI pending, with the vector of the
+ * last one, under the lock senders take.
+ */
+void kvm_lapic_set_sipi_pending(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	vcpu->arch.apic_sipi = true;
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 }
 
 /*

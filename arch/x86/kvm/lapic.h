@@ -9,7 +9,7 @@
 
 #include <linux/hrtimer.h>
 #include <linux/spinlock.h>
-#include <linux/wait.h>
+#include <linux/rcuwait.h>
 #include <kestrel/kvm_host.h>
 #include "lapic_regs.h"
 #include "irq_routing.h"
@@ -28,7 +28,7 @@ struct kvm_lapic {
 	u32 timer_seq;		/* s.timer.seq the hrtimer was last set from */
 	/* Set (then a kick) whenever this vCPU has something new to look at. */
 	atomic_t kicked;
-	wait_queue_head_t wq;	/* the vCPU thread blocks here in HLT */
+	struct rcuwait wait;	/* the vCPU thread sleeps here in HLT */
 };
 
 static inline bool lapic_in_kernel(struct kvm_vcpu *vcpu)
@@ -48,6 +48,7 @@ int kvm_lapic_vcpu_create(struct kvm_vcpu *vcpu);
 void kvm_lapic_vcpu_destroy(struct kvm_vcpu *vcpu);
 void kvm_lapic_update_cpuid(struct kvm_vcpu *vcpu);
 void kvm_lapic_vcpu_reset(struct kvm_vcpu *vcpu);
+void kvm_lapic_set_sipi_pending(struct kvm_vcpu *vcpu);
 long kvm_lapic_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 			  void __user *argp);
 

@@ -405,6 +405,13 @@ void kvm_vcpu_init_event(struct kvm_vcpu *vcpu)
 	a->apic_base = apic_base;
 }
 
+/* After a shutdown: as INIT, the in-kernel APIC included (as KVM). */
+void kvm_vcpu_shutdown_reset(struct kvm_vcpu *vcpu)
+{
+	kvm_vcpu_init_event(vcpu);
+	kvm_lapic_vcpu_reset(vcpu);
+}
+
 int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 {
 	int r;
@@ -1463,7 +1470,7 @@ static int kvm_set_mp_state(struct kvm_vcpu *vcpu, const void *v)
 		return 0;
 	case KVM_MP_STATE_SIPI_RECEIVED:
 		vcpu->arch.mp_state = KVM_MP_STATE_INIT_RECEIVED;
-		vcpu->arch.apic_sipi = true;
+		kvm_lapic_set_sipi_pending(vcpu);
 		return 0;
 	default:
 		return -EINVAL;

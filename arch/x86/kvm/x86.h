@@ -182,6 +182,7 @@ int kvm_set_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
 extern u64 kvm_supported_xcr0;
 void kvm_vcpu_reset(struct kvm_vcpu *vcpu);
 void kvm_vcpu_init_event(struct kvm_vcpu *vcpu);
+void kvm_vcpu_shutdown_reset(struct kvm_vcpu *vcpu);
 int kvm_soft_int_insn_len(struct kvm_vcpu *vcpu, u8 vector);
 void kvm_complete_soft_exception(struct kvm_vcpu *vcpu, bool interrupted);
 

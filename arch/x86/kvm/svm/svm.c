@@ -914,17 +914,13 @@ static void svm_vcpu_init_event(struct kvm_vcpu *vcpu)
 }
 
 /*
- * The VMCB is undefined after a shutdown (APM 15.12): start afresh, keeping
- * what is the VMM's rather than the guest's (TSC offset, guest debugging).
+ * The VMCB is undefined after a shutdown (APM 15.12): start afresh as
+ * after INIT, as KVM does (MSRs, XCR0, APIC base and what is the VMM's
+ * rather than the guest's kept; the in-kernel APIC reset).
  */
 static int svm_exit_shutdown(struct vcpu_svm *svm)
 {
-	u64 tsc_offset = svm->vmcb->control.tsc_offset;
-
-	svm_init_vmcb(svm);
-	svm->vmcb->control.tsc_offset = tsc_offset;
-	svm_update_guest_debug(&svm->vcpu);
-	kvm_vcpu_reset(&svm->vcpu);
+	kvm_vcpu_shutdown_reset(&svm->vcpu);
 	svm->vcpu.run->exit_reason = KVM_EXIT_SHUTDOWN;
 	return 0;
 }

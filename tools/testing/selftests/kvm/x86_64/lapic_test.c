@@ -868,6 +868,42 @@ TEST(mp_state_takes_pending_init_sipi)
 	vm_free(vm);
 }
 
+/* TPR and the SVR set, then a triple fault. */
+static void guest_tpr_then_shutdown(void)
+{
+	u16 idtr[5] = { 0 };
+
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_TPR, 0x50);
+	__asm__ __volatile__("lidt %0\n\tint $0x30" : : "m"(idtr));
+	GUEST_DONE();
+}
+
+/*
+ * A shutdown resets the vCPU as INIT does on SVM (the VMCB is undefined
+ * then, APM 15.12), the in-kernel APIC included (as KVM).  Which MSRs
+ * survive is not checked: stock KVM loses those only its VMCB holds
+ * (LSTAR...), Kestrel keeps them as INIT does.
+ */
+TEST(shutdown_resets_apic)
+{
+	struct kvm_lapic_state *ls = calloc(1, sizeof(*ls));
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+	ASSERT_TRUE(!!ls);
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_tpr_then_shutdown));
+	ASSERT_EQ(0, __vcpu_run(vcpu));
+	ASSERT_EQ((u32)KVM_EXIT_SHUTDOWN, vcpu->run->exit_reason)
+		TH_LOG("exit %s", exit_reason_str(vcpu->run->exit_reason));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_LAPIC, ls));
+	EXPECT_EQ(0U, reg32(ls, APIC_TPR));
+	EXPECT_EQ(0xffU, reg32(ls, APIC_SVR));
+	free(ls);
+	vm_free(vm);
+}
+
 static u64 guest_rdmsr(u32 msr)
 {
 	u32 lo, hi;
