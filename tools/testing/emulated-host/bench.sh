@@ -4,7 +4,7 @@
 # Kestrel, then on the stock kvm + kvm-amd modules, in one boot.  A
 # benchmark that fails prints "bench-fail ..."; bench-report fails the run.
 iters=${BENCH_ITERS:-2000}
-irq_iters=${BENCH_IRQ_ITERS:-1000}
+irq_iters=${BENCH_IRQ_ITERS:-$iters}
 
 run() {
 	echo "KESTREL-BENCH-BEGIN $1"
