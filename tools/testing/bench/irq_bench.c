@@ -74,13 +74,14 @@
 #define APIC_TDCR	0x3e0
 #define LVT_TSCDEADLINE	(2U << 17)
 #define MSR_TSC_DEADLINE 0x6e0
+#define MSR_IA32_TSC	0x10
 
 #define WRITE_PORT	0x3f40		/* the guest's writes */
 #define ACK_PORT	0x3f41		/* irqfd: the guest waits in HLT */
 #define MMIO_GPA	0xc0000000ULL	/* no memslot; identity mapped */
 #define IRQFD_GSI	32		/* above the 24 IOAPIC pins */
 
-#define CHILD_TIMEOUT_S	120
+#define CHILD_TIMEOUT_S	30
 
 /*
  * Interrupt handlers: count, EOI (SDM 10.8.5), return.  MOVL: a MOVQ
@@ -110,12 +111,10 @@ __asm__(".pushsection .text\n"
 	"	iretq\n"
 	".popsection\n");
 
-#define __printf(a, b)	__attribute__((format(printf, a, b)))
-
 static const char *cur_bench;
 
 /* A benchmark's result is wrong: say so where the report sees it. */
-static void __printf(1, 2) fail(const char *fmt, ...)
+static void fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -356,6 +355,90 @@ static void print_us(const char *name, s64 *v, u64 n, int khz)
 	printf("bench %s_median %.2f us\n", name, v[n / 2] * 1000.0 / khz);
 }
 
+/*
+ * What a benchmark that ran out of time was waiting for: the counts of
+ * interrupts the guest took, and, where the vCPU's thread is the one the
+ * alarm interrupted (KVM_RUN returned -EINTR, so its ioctls are free), the
+ * vCPU's interrupt state.  Printed from the SIGALRM handler: the process
+ * ends right after.
+ */
+static struct {
+	u64 gpa[2];
+	int nr;
+	u64 want;
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;	/* only if the process has one thread */
+} progress;
+
+static void watch(struct kvm_vm *vm, struct kvm_vcpu *vcpu, u64 want,
+		  u64 gpa0, u64 gpa1)
+{
+	progress.vm = vm;
+	progress.vcpu = vcpu;
+	progress.want = want;
+	progress.gpa[0] = gpa0;
+	progress.gpa[1] = gpa1;
+	progress.nr = gpa1 ? 2 : 1;
+}
+
+static void print_vectors(const char *what, const struct kvm_lapic_state *s,
+			  u32 base)
+{
+	u32 i, bits;
+
+	for (i = 0; i < 256; i++) {
+		memcpy(&bits, s->regs + base + 0x10 * (i / 32), sizeof(bits));
+		if (bits & BIT(i % 32))
+			printf(" %s %#x", what, i);
+	}
+}
+
+static void dump_vcpu(struct kvm_vcpu *vcpu)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[2];
+	} m = { .hdr.nmsrs = 2,
+		.e = { { .index = MSR_TSC_DEADLINE }, { .index = MSR_IA32_TSC } } };
+	struct kvm_mp_state mp = { 0 };
+	struct kvm_lapic_state st;
+	struct kvm_regs regs;
+	u32 lvtt = 0;
+
+	if (!ioctl(vcpu->fd, KVM_GET_LAPIC, &st)) {
+		print_vectors("IRR", &st, 0x200);
+		print_vectors("ISR", &st, 0x100);
+		memcpy(&lvtt, st.regs + APIC_LVTT, sizeof(lvtt));
+		printf(" LVTT %#x", lvtt);
+	}
+	if (ioctl(vcpu->fd, KVM_GET_MSRS, &m) == 2)
+		printf(" TSC_DEADLINE %#llx TSC %#llx", m.e[0].data,
+		       m.e[1].data);
+	if (!ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp))
+		printf(" mp_state %u", mp.mp_state);
+	if (!ioctl(vcpu->fd, KVM_GET_REGS, &regs))
+		printf(" RIP %#llx RFLAGS %#llx", regs.rip, regs.rflags);
+}
+
+static void on_alarm(int sig)
+{
+	int i;
+
+	printf("bench-fail %s: ran out of its %d s", cur_bench,
+	       CHILD_TIMEOUT_S);
+	for (i = 0; progress.vm && i < progress.nr; i++)
+		printf("; %llu of %llu interrupts",
+		       guest_read(progress.vm, progress.gpa[i]),
+		       progress.want);
+	if (progress.vcpu) {
+		printf(";");
+		dump_vcpu(progress.vcpu);
+	}
+	printf("\n");
+	fflush(stdout);
+	_exit(1);
+}
+
 static void bench_lapic_timer(const char *name, bool mmio, u64 n)
 {
 	struct kvm_vcpu *vcpu;
@@ -368,6 +451,7 @@ static void bench_lapic_timer(const char *name, bool mmio, u64 n)
 	vcpu = add_vcpu(vm, 0, GUEST_ENTRY(guest_timer));
 	khz = tsc_khz(vcpu);
 	vcpu_args_set(vcpu, 2, n, (u64)khz / 1000);	/* 1 us ahead */
+	watch(vm, vcpu, n, COUNT_GPA, 0);
 	/* One KVM_RUN for all of them: no exit to userspace in between. */
 	run_to_done(vcpu);
 	count = guest_read(vm, COUNT_GPA);
@@ -407,6 +491,7 @@ static void bench_ipi(const char *name, bool mmio, u64 n)
 	t[1].vcpu = add_vcpu(vm, 1, GUEST_ENTRY(guest_ping));
 	/* Started as if by INIT/SIPI, so that both run from the start. */
 	kvm_ioctl(t[1].vcpu->fd, KVM_SET_MP_STATE, &mp);
+	watch(vm, NULL, n, PING0_GPA, PING1_GPA);
 	for (i = 0; i < 2; i++) {
 		vcpu_args_set(t[i].vcpu, 2, (u64)i, n);
 		TEST_ASSERT(!pthread_create(&t[i].th, NULL, run_thread, &t[i]),
@@ -599,6 +684,7 @@ static void bench_irqfd(const char *name, bool mmio, u64 n)
 	vm = split_vm();
 	t.vcpu = add_vcpu(vm, 0, GUEST_ENTRY(guest_irqfd));
 	vcpu_args_set(t.vcpu, 1, n);
+	watch(vm, NULL, n, COUNT_GPA, 0);
 	assign_efd(vm, KVM_SET_GSI_ROUTING, &rt);
 	irq_efd = eventfd(0, EFD_CLOEXEC);
 	ack_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -666,6 +752,7 @@ static bool run_child(const struct bench *b, u64 n)
 	TEST_ASSERT(pid >= 0, "fork");
 	if (!pid) {
 		cur_bench = b->name;
+		signal(SIGALRM, on_alarm);
 		alarm(CHILD_TIMEOUT_S);
 		b->fn(b->name, b->mmio, n / b->div ? n / b->div : 1);
 		fflush(stdout);
