@@ -81,7 +81,8 @@
 #define MMIO_GPA	0xc0000000ULL	/* no memslot; identity mapped */
 #define IRQFD_GSI	32		/* above the 24 IOAPIC pins */
 
-#define CHILD_TIMEOUT_S	30
+#define CHILD_TIMEOUT_S	40
+#define STALL_S		20		/* no guest end: kick it */
 
 /*
  * Interrupt handlers: count, EOI (SDM 10.8.5), return.  MOVL: a MOVQ
@@ -114,7 +115,7 @@ __asm__(".pushsection .text\n"
 static const char *cur_bench;
 
 /* A benchmark's result is wrong: say so where the report sees it. */
-static void fail(const char *fmt, ...)
+static void bail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -242,6 +243,14 @@ static void guest_irqfd(u64 n)
 
 /* Host side. */
 
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
 static u64 guest_read(struct kvm_vm *vm, u64 gpa)
 {
 	u64 v;
@@ -306,7 +315,7 @@ static struct kvm_vm *split_vm(void)
 	struct kvm_vm *vm = vm_create_guest(GUEST_MODE_LONG64);
 
 	if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap))
-		fail("KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): %s",
+		bail("KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): %s",
 		     strerror(errno));
 	set_gate(vm, TIMER_VECTOR, ASM_SYMBOL_ADDR(count_handler));
 	set_gate(vm, PING0_VECTOR, ASM_SYMBOL_ADDR(ping0_handler));
@@ -315,15 +324,22 @@ static struct kvm_vm *split_vm(void)
 	return vm;
 }
 
+/* The vCPU's last exit must be the guest's end. */
+static void run_to_done_after(struct kvm_vcpu *vcpu)
+{
+	struct ucall uc;
+	int cmd = get_ucall(vcpu, &uc);
+
+	if (cmd != UCALL_DONE)
+		bail("vCPU %u: %s, not the guest's end (ucall %d)", vcpu->id,
+		     exit_reason_str(vcpu->run->exit_reason), cmd);
+}
+
 /* Run until the guest is done; any other exit is a failure. */
 static void run_to_done(struct kvm_vcpu *vcpu)
 {
-	struct ucall uc;
-	int cmd = vcpu_run_ucall(vcpu, &uc);
-
-	if (cmd != UCALL_DONE)
-		fail("vCPU %u: %s, not the guest's end (ucall %d)", vcpu->id,
-		     exit_reason_str(vcpu->run->exit_reason), cmd);
+	vcpu_run(vcpu);
+	run_to_done_after(vcpu);
 }
 
 static int tsc_khz(struct kvm_vcpu *vcpu)
@@ -331,7 +347,7 @@ static int tsc_khz(struct kvm_vcpu *vcpu)
 	int khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
 
 	if (khz <= 0)
-		fail("KVM_GET_TSC_KHZ: %d (%s)", khz, strerror(errno));
+		bail("KVM_GET_TSC_KHZ: %d (%s)", khz, strerror(errno));
 	return khz;
 }
 
@@ -456,7 +472,7 @@ static void bench_lapic_timer(const char *name, bool mmio, u64 n)
 	run_to_done(vcpu);
 	count = guest_read(vm, COUNT_GPA);
 	if (count != n)
-		fail("%llu timer interrupts, expected %llu", count, n);
+		bail("%llu timer interrupts, expected %llu", count, n);
 	printf("bench-info lapic_timer: %s mode, %llu interrupts\n",
 	       guest_read(vm, MODE_GPA) ? "TSC-deadline" : "one-shot", n);
 	v = addr_gpa2hva(vm, SAMPLES_GPA);
@@ -464,17 +480,101 @@ static void bench_lapic_timer(const char *name, bool mmio, u64 n)
 	vm_free(vm);
 }
 
+/*
+ * A vCPU run by its own thread to the guest's end.  When the guest stops
+ * making progress, kick_runners() interrupts KVM_RUN with SIGUSR1: the
+ * thread prints its vCPU's interrupt state and runs it again, which tells
+ * a lost wake-up (the kick lets the guest go on) from a lost interrupt.
+ */
 struct runner {
 	struct kvm_vcpu *vcpu;
 	pthread_t th;
+	bool done;		/* atomic */
 };
+
+static bool kicked;		/* atomic */
+
+static void on_kick(int sig)
+{
+}
 
 static void *run_thread(void *arg)
 {
 	struct runner *t = arg;
+	int r;
 
-	run_to_done(t->vcpu);
+	for (;;) {
+		r = __vcpu_run(t->vcpu);
+		if (r != -EINTR || !__atomic_load_n(&kicked, __ATOMIC_ACQUIRE))
+			break;
+		printf("bench-fail %s: vCPU %u stuck:", cur_bench, t->vcpu->id);
+		dump_vcpu(t->vcpu);
+		printf("\n");
+	}
+	TEST_ASSERT(!r, "KVM_RUN: %d", r);
+	run_to_done_after(t->vcpu);
+	__atomic_store_n(&t->done, true, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+static void start_runner(struct runner *t)
+{
+	struct sigaction sa = { .sa_handler = on_kick };
+
+	sigaction(SIGUSR1, &sa, NULL);
+	t->done = false;
+	TEST_ASSERT(!pthread_create(&t->th, NULL, run_thread, t),
+		    "pthread_create");
+}
+
+static bool runners_done(struct runner *t, int nr, double wait_s)
+{
+	double end = now_ns() + wait_s * 1e9;
+	const struct timespec tick = { .tv_nsec = 10000000 };
+	int i;
+
+	for (;;) {
+		for (i = 0; i < nr; i++)
+			if (!__atomic_load_n(&t[i].done, __ATOMIC_ACQUIRE))
+				break;
+		if (i == nr)
+			return true;
+		if (now_ns() > end)
+			return false;
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* The guest is stuck: make each vCPU say where, then fail. */
+static void kick_runners(struct runner *t, int nr, const char *why)
+{
+	int i;
+
+	__atomic_store_n(&kicked, true, __ATOMIC_RELEASE);
+	for (i = 0; i < nr; i++)
+		if (!__atomic_load_n(&t[i].done, __ATOMIC_ACQUIRE))
+			pthread_kill(t[i].th, SIGUSR1);
+	bail("%s; after a kick %s", why, runners_done(t, nr, 5) ?
+	     "the guest finished: a lost wake-up" : "it is still stuck");
+}
+
+/* Wait for the runners; fail if the guest stops for STALL_S. */
+static void join_runners(struct runner *t, int nr)
+{
+	char why[128];
+	int i;
+
+	if (!runners_done(t, nr, STALL_S)) {
+		snprintf(why, sizeof(why), "no end after %d s", STALL_S);
+		for (i = 0; i < progress.nr; i++)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why),
+				 "; %llu of %llu interrupts",
+				 guest_read(progress.vm, progress.gpa[i]),
+				 progress.want);
+		kick_runners(t, nr, why);
+	}
+	for (i = 0; i < nr; i++)
+		pthread_join(t[i].th, NULL);
 }
 
 static void bench_ipi(const char *name, bool mmio, u64 n)
@@ -494,15 +594,13 @@ static void bench_ipi(const char *name, bool mmio, u64 n)
 	watch(vm, NULL, n, PING0_GPA, PING1_GPA);
 	for (i = 0; i < 2; i++) {
 		vcpu_args_set(t[i].vcpu, 2, (u64)i, n);
-		TEST_ASSERT(!pthread_create(&t[i].th, NULL, run_thread, &t[i]),
-			    "pthread_create");
+		start_runner(&t[i]);
 	}
-	for (i = 0; i < 2; i++)
-		pthread_join(t[i].th, NULL);
+	join_runners(t, 2);
 	n0 = guest_read(vm, PING0_GPA);
 	n1 = guest_read(vm, PING1_GPA);
 	if (n0 != n || n1 != n)
-		fail("IPIs taken: vCPU 0 %llu, vCPU 1 %llu; expected %llu",
+		bail("IPIs taken: vCPU 0 %llu, vCPU 1 %llu; expected %llu",
 		     n0, n1, n);
 	us = guest_read(vm, RESULT_GPA) * 1000.0 / tsc_khz(t[0].vcpu) / n;
 	printf("bench ipi_roundtrip %.2f us\n", us);
@@ -568,14 +666,14 @@ static void bench_ioeventfd(const char *name, bool mmio, u64 n)
 	TEST_ASSERT(d.efd >= 0, "eventfd");
 	io.fd = d.efd;
 	if (ioctl(vm->fd, KVM_IOEVENTFD, &io))
-		fail("KVM_IOEVENTFD: %s", strerror(errno));
+		bail("KVM_IOEVENTFD: %s", strerror(errno));
 	TEST_ASSERT(!pthread_create(&d.th, NULL, drain_thread, &d),
 		    "pthread_create");
 	run_to_done(vcpu);
 	__atomic_store_n(&d.stop, true, __ATOMIC_RELEASE);
 	pthread_join(d.th, NULL);
 	if (d.total != n)
-		fail("the eventfd counted %llu writes, the guest made %llu",
+		bail("the eventfd counted %llu writes, the guest made %llu",
 		     d.total, n);
 	print_rate(name, vcpu, n);
 	vm_free(vm);
@@ -606,10 +704,10 @@ static void bench_write_exit(const char *name, bool mmio, u64 n)
 	}
 	cmd = get_ucall(vcpu, &uc);
 	if (cmd != UCALL_DONE)
-		fail("%s after %llu writes, not the guest's end",
+		bail("%s after %llu writes, not the guest's end",
 		     exit_reason_str(vcpu->run->exit_reason), exits);
 	if (exits != n)
-		fail("%llu exits, the guest made %llu writes", exits, n);
+		bail("%llu exits, the guest made %llu writes", exits, n);
 	print_rate(name, vcpu, n);
 	vm_free(vm);
 }
@@ -617,30 +715,30 @@ static void bench_write_exit(const char *name, bool mmio, u64 n)
 static int assign_efd(struct kvm_vm *vm, u64 ioctl_nr, void *arg)
 {
 	if (ioctl(vm->fd, ioctl_nr, arg))
-		fail("%s: %s", ioctl_nr == KVM_IRQFD ? "KVM_IRQFD" :
+		bail("%s: %s", ioctl_nr == KVM_IRQFD ? "KVM_IRQFD" :
 		     ioctl_nr == KVM_IOEVENTFD ? "KVM_IOEVENTFD" :
 		     "KVM_SET_GSI_ROUTING", strerror(errno));
 	return 0;
 }
 
-/* Wait for the guest's word through its ioeventfd: exactly one. */
-static void wait_ack(int efd, u64 i)
+/*
+ * Wait for the guest's word through its ioeventfd: exactly one.  No word
+ * for STALL_S: the guest is stuck, make it say where.
+ */
+static void wait_ack(int efd, u64 i, struct runner *t)
 {
 	struct pollfd p = { .fd = efd, .events = POLLIN };
+	char why[96];
 	u64 v = 0;
 
-	if (poll(&p, 1, 10000) != 1 || read(efd, &v, sizeof(v)) != sizeof(v))
-		fail("no word from the guest after %llu interrupts", i);
+	if (poll(&p, 1, STALL_S * 1000) != 1 ||
+	    read(efd, &v, sizeof(v)) != sizeof(v)) {
+		snprintf(why, sizeof(why),
+			 "no word from the guest after %llu interrupts", i);
+		kick_runners(t, 1, why);
+	}
 	if (v != 1)
-		fail("%llu words from the guest after %llu interrupts", v, i);
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
+		bail("%llu words from the guest after %llu interrupts", v, i);
 }
 
 /*
@@ -696,23 +794,22 @@ static void bench_irqfd(const char *name, bool mmio, u64 n)
 	v = calloc(n, sizeof(*v));
 	TEST_ASSERT(v, "calloc");
 
-	TEST_ASSERT(!pthread_create(&t.th, NULL, run_thread, &t),
-		    "pthread_create");
-	wait_ack(ack_efd, 0);
+	start_runner(&t);
+	wait_ack(ack_efd, 0, &t);
 	for (i = 0; i < n; i++) {
 		/* Time enough for the guest to be in HLT, even under TCG. */
 		nanosleep(&settle, NULL);
 		t0 = now_ns();
 		if (write(irq_efd, &one, sizeof(one)) != sizeof(one))
-			fail("write to the irqfd: %s", strerror(errno));
-		wait_ack(ack_efd, i + 1);
+			bail("write to the irqfd: %s", strerror(errno));
+		wait_ack(ack_efd, i + 1, &t);
 		v[i] = (now_ns() - t0) / 2;
 	}
-	pthread_join(t.th, NULL);
+	join_runners(&t, 1);
 
 	count = guest_read(vm, COUNT_GPA);
 	if (count != n)
-		fail("%llu irqfd interrupts, expected %llu", count, n);
+		bail("%llu irqfd interrupts, expected %llu", count, n);
 	/* print_us() takes TSC cycles: nanoseconds are cycles at 1 GHz. */
 	print_us("irqfd_latency", v, n, 1000000);
 	free(v);
