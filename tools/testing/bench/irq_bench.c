@@ -61,6 +61,8 @@
 #define READY1_GPA	0x20018		/* vCPU 1's APIC is enabled */
 #define RESULT_GPA	0x20020		/* TSC cycles a loop took */
 #define MODE_GPA	0x20028		/* timer: 1 = TSC-deadline */
+#define SENT0_GPA	0x20030		/* IPIs sent to vCPU 0 */
+#define SENT1_GPA	0x20038		/* IPIs sent to vCPU 1 */
 #define SAMPLES_GPA	0x30000		/* one u64 per iteration */
 #define MAX_SAMPLES	((GUEST_DATA_END - SAMPLES_GPA) / 8)
 
@@ -197,10 +199,12 @@ static void guest_ping(u64 me, u64 n)
 	t0 = rdtsc();
 	for (i = 1; i <= n; i++) {
 		if (me == 0) {
+			WRITE_ONCE(*guest_u64(SENT1_GPA), i);
 			send_ipi(1, PING1_VECTOR);
 			wait_count(PING0_GPA, i);
 		} else {
 			wait_count(PING1_GPA, i);
+			WRITE_ONCE(*guest_u64(SENT0_GPA), i);
 			send_ipi(0, PING0_VECTOR);
 		}
 	}
@@ -380,6 +384,7 @@ static void print_us(const char *name, s64 *v, u64 n, int khz)
  */
 static struct {
 	u64 gpa[2];
+	u64 sent[2];		/* IPIs: the ones sent, to tell lost from extra */
 	int nr;
 	u64 want;
 	struct kvm_vm *vm;
@@ -507,9 +512,11 @@ static void *run_thread(void *arg)
 		r = __vcpu_run(t->vcpu);
 		if (r != -EINTR || !__atomic_load_n(&kicked, __ATOMIC_ACQUIRE))
 			break;
+		flockfile(stdout);
 		printf("bench-fail %s: vCPU %u stuck:", cur_bench, t->vcpu->id);
 		dump_vcpu(t->vcpu);
 		printf("\n");
+		funlockfile(stdout);
 	}
 	TEST_ASSERT(!r, "KVM_RUN: %d", r);
 	run_to_done_after(t->vcpu);
@@ -561,7 +568,7 @@ static void kick_runners(struct runner *t, int nr, const char *why)
 /* Wait for the runners; fail if the guest stops for STALL_S. */
 static void join_runners(struct runner *t, int nr)
 {
-	char why[128];
+	char why[256];
 	int i;
 
 	if (!runners_done(t, nr, STALL_S)) {
@@ -571,6 +578,11 @@ static void join_runners(struct runner *t, int nr)
 				 "; %llu of %llu interrupts",
 				 guest_read(progress.vm, progress.gpa[i]),
 				 progress.want);
+		for (i = 0; progress.sent[0] && i < 2; i++)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why),
+				 "; vCPU %d took %llu of the %llu IPIs sent to it",
+				 i, guest_read(progress.vm, progress.gpa[i]),
+				 guest_read(progress.vm, progress.sent[i]));
 		kick_runners(t, nr, why);
 	}
 	for (i = 0; i < nr; i++)
@@ -592,6 +604,8 @@ static void bench_ipi(const char *name, bool mmio, u64 n)
 	/* Started as if by INIT/SIPI, so that both run from the start. */
 	kvm_ioctl(t[1].vcpu->fd, KVM_SET_MP_STATE, &mp);
 	watch(vm, NULL, n, PING0_GPA, PING1_GPA);
+	progress.sent[0] = SENT0_GPA;
+	progress.sent[1] = SENT1_GPA;
 	for (i = 0; i < 2; i++) {
 		vcpu_args_set(t[i].vcpu, 2, (u64)i, n);
 		start_runner(&t[i]);
@@ -829,12 +843,12 @@ static const struct bench {
 	u64 div;
 } benches[] = {
 	{ "lapic_timer", bench_lapic_timer, false, 2 },
-	{ "ipi", bench_ipi, false, 2 },
+	{ "ipi", bench_ipi, false, 10 },
 	{ "ioeventfd_pio", bench_ioeventfd, false, 1 },
 	{ "ioeventfd_mmio", bench_ioeventfd, true, 1 },
 	{ "pio_write_exit", bench_write_exit, false, 2 },
 	{ "mmio_write_exit", bench_write_exit, true, 2 },
-	{ "irqfd_latency", bench_irqfd, false, 4 },
+	{ "irqfd_latency", bench_irqfd, false, 8 },
 };
 
 /* Run one benchmark in a child with a time limit; false if it failed. */
@@ -869,6 +883,17 @@ static bool run_child(const struct bench *b, u64 n)
 	return false;
 }
 
+/* irq_bench ITERATIONS [NAME...]: only the benchmarks named, if any. */
+static bool picked(char **names, int nr, const char *name)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	u64 n = argc > 1 ? strtoull(argv[1], NULL, 0) : 2000;
@@ -876,12 +901,13 @@ int main(int argc, char **argv)
 	size_t i;
 
 	if (!n || n > MAX_SAMPLES) {
-		fprintf(stderr, "usage: %s [ITERATIONS, 1-%llu]\n", argv[0],
+		fprintf(stderr, "usage: %s [ITERATIONS, 1-%llu] [NAME...]\n", argv[0],
 			(u64)MAX_SAMPLES);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 0; i < ARRAY_SIZE(benches); i++)
-		ok &= run_child(&benches[i], n);
+		if (argc < 3 || picked(&argv[2], argc - 2, benches[i].name))
+			ok &= run_child(&benches[i], n);
 	return ok ? 0 : 1;
 }
