@@ -842,7 +842,7 @@ static const struct bench {
 	bool mmio;
 	u64 div;
 } benches[] = {
-	{ "lapic_timer", bench_lapic_timer, false, 2 },
+	{ "lapic_timer", bench_lapic_timer, false, 4 },
 	{ "ipi", bench_ipi, false, 10 },
 	{ "ioeventfd_pio", bench_ioeventfd, false, 1 },
 	{ "ioeventfd_mmio", bench_ioeventfd, true, 1 },
