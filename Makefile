@@ -122,7 +122,21 @@ $(BENCH_BIN): tools/testing/bench/kvm_bench.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
 
-bench: modules selftests $(BENCH_BIN)
+# irq_bench's guests are its own C functions: the selftests' guest library,
+# static and not position independent (see x86_64/processor.h there).
+KSELFTEST := tools/testing/selftests/kvm
+IRQ_BENCH_BIN := $(TESTS_OUT)/irq_bench
+IRQ_BENCH_LIB := $(addprefix $(KSELFTEST)/lib/,kvm_util.c ucall.c x86_64/processor.c)
+
+$(IRQ_BENCH_BIN): tools/testing/bench/irq_bench.c $(IRQ_BENCH_LIB) \
+		$(wildcard $(KSELFTEST)/include/*.h $(KSELFTEST)/include/x86_64/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
+		-fno-stack-protector -I$(KSELFTEST)/include \
+		-I$(KSELFTEST)/include/x86_64 -o $@ $< $(IRQ_BENCH_LIB) \
+		-static -no-pie -pthread
+
+bench: modules selftests $(BENCH_BIN) $(IRQ_BENCH_BIN)
 	$(EHOST)/mkinitramfs --kver $(KVER) --module kestrel.ko \
 		--tests $(TESTS_OUT) --bench --out $(BUILD)/bench.cpio
 	$(EHOST)/boot --kver $(KVER) --initramfs $(BUILD)/bench.cpio \
