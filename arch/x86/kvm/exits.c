@@ -824,6 +824,33 @@ int kvm_emulate_mov_to_cr4(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * MOV to CR8, intercepted only while TPR holds back a pending interrupt
+ * (lapic.c): REX.R 0F 22 /r with reg 8 (SDM vol. 2B, MOV; vol. 3A, 10.8.6:
+ * bits 63:4 reserved, #GP).  The new TPR goes to the backend and the APIC
+ * at once, so the interrupt it unblocks is taken right after the MOV.
+ */
+int kvm_emulate_mov_to_cr8(struct kvm_vcpu *vcpu)
+{
+	struct x86_insn insn;
+	unsigned long val;
+	u8 buf[15];
+	int n = kvm_decode_guest_insn(vcpu, buf, &insn);
+
+	if (!insn.len || insn.opcode_len != 2 || insn.opcode[1] != 0x22 ||
+	    insn.reg != 8)
+		return kvm_emulation_failure(vcpu, buf, n);
+	val = kvm_reg_read(vcpu, insn.rm);
+	if (kvm_get_cpl(vcpu) || (val & ~0xfUL)) {
+		kvm_queue_exception_e(vcpu, X86_TRAP_GP, 0);
+		return 1;
+	}
+	kvm_x86_ops->set_cr8(vcpu, val);
+	kvm_lapic_after_exit(vcpu);
+	kvm_complete_insn(vcpu, vcpu->arch.rip + insn.len);
+	return 1;
+}
+
+/*
  * XSETBV (SDM vol. 2C): #UD without CR4.OSXSAVE, #GP(0) from CPL > 0, for
  * an XCR other than XCR0, or for a value XCR0 may not take.
  */

@@ -864,6 +864,21 @@ static bool kvm_lapic_interrupt_allowed(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * The guest lowers TPR through CR8 without an exit (V_TPR, APM 15.21.1;
+ * the TPR shadow on VMX): while TPR alone holds back the highest vector
+ * in IRR, exit on MOV to CR8 so that the vector is taken right after, as
+ * KVM's update_cr8_intercept() does.  Lock held.
+ */
+static void kvm_lapic_update_cr8_intercept(struct kvm_vcpu *vcpu,
+					   const struct lapic *s)
+{
+	int irr = lapic_highest_irr(s);
+
+	kvm_x86_ops->set_cr8_intercept(vcpu, irr >= 0 &&
+				       (irr >> 4) <= lapic_get_cr8(s));
+}
+
+/*
  * Interrupts off, IN_GUEST_MODE published, nothing else injected this
  * entry: CR8 from the APIC's TPR into the backend, then the ExtINT from
  * userspace's PIC or the APIC's highest pending vector if the guest can
@@ -881,6 +896,7 @@ bool kvm_lapic_inject(struct kvm_vcpu *vcpu)
 
 	raw_spin_lock(&apic->lock);
 	kvm_x86_ops->set_cr8(vcpu, lapic_get_cr8(&apic->s));
+	kvm_lapic_update_cr8_intercept(vcpu, &apic->s);
 	if (a->extint_pending >= 0 && lapic_accepts_pic_intr(&apic->s)) {
 		if (!busy && kvm_lapic_interrupt_allowed(vcpu)) {
 			a->interrupt.nr = a->extint_pending;

@@ -314,6 +314,11 @@ enum lapic_accept lapic_accept_irq(struct lapic *s, const struct lapic_irq *irq)
  * above PPR's (10.8.3.1).  Vectors 0-15 have class 0 and are never above.
  * A software-disabled APIC still delivers what IRR holds (10.4.7.2).
  */
+int lapic_highest_irr(const struct lapic *s)
+{
+	return hw_enabled(s) ? vec_highest(s, LAPIC_IRR) : -1;
+}
+
 int lapic_pending_vector(const struct lapic *s)
 {
 	int irr;

@@ -322,6 +322,8 @@ u64 lapic_get_cr8(const struct lapic *s);
 /* Interrupts. */
 enum lapic_accept lapic_accept_irq(struct lapic *s, const struct lapic_irq *irq);
 int lapic_pending_vector(const struct lapic *s);
+/* The highest vector in IRR, whatever PPR says, or -1. */
+int lapic_highest_irr(const struct lapic *s);
 int lapic_ack(struct lapic *s);
 void lapic_eoi(struct lapic *s, struct lapic_fx *fx);
 u8 lapic_ppr(const struct lapic *s);

@@ -72,6 +72,8 @@ struct kvm_x86_ops {
 	/* The guest's CR8 (task priority), kept by the hardware. */
 	u64 (*get_cr8)(struct kvm_vcpu *vcpu);
 	void (*set_cr8)(struct kvm_vcpu *vcpu, u64 cr8);
+	/* Exit on the guest's MOV to CR8 (TPR blocks a pending interrupt). */
+	void (*set_cr8_intercept)(struct kvm_vcpu *vcpu, bool enable);
 	/* Guest debugging changed: which exceptions to intercept. */
 	void (*update_guest_debug)(struct kvm_vcpu *vcpu);
 	/* Exit as soon as the guest can take an external interrupt. */
@@ -155,6 +157,7 @@ int kvm_internal_error(struct kvm_vcpu *vcpu, u32 suberror, u64 data0,
 int kvm_guest_insn_len(struct kvm_vcpu *vcpu);
 int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu);
 int kvm_emulate_mov_to_cr4(struct kvm_vcpu *vcpu);
+int kvm_emulate_mov_to_cr8(struct kvm_vcpu *vcpu);
 int kvm_emulate_ud(struct kvm_vcpu *vcpu);
 /* The guest's current privilege level (SS.DPL). */
 int kvm_get_cpl(struct kvm_vcpu *vcpu);

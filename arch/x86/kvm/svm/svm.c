@@ -543,6 +543,16 @@ static void svm_enable_irq_window(struct kvm_vcpu *vcpu, bool enable)
 	}
 }
 
+static void svm_set_cr8_intercept(struct kvm_vcpu *vcpu, bool enable)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	if (enable)
+		svm_set_intercept(c, INTERCEPT_CR8_WRITE);
+	else
+		__clear_bit(INTERCEPT_CR8_WRITE, (unsigned long *)c->intercepts);
+}
+
 static void svm_write_tsc_offset(struct kvm_vcpu *vcpu, u64 offset)
 {
 	to_svm(vcpu)->vmcb->control.tsc_offset = offset;
@@ -878,6 +888,11 @@ static int svm_exit_write_cr4(struct vcpu_svm *svm)
 	return kvm_emulate_mov_to_cr4(&svm->vcpu);
 }
 
+static int svm_exit_write_cr8(struct vcpu_svm *svm)
+{
+	return kvm_emulate_mov_to_cr8(&svm->vcpu);
+}
+
 /*
  * INIT: a fresh VMCB, as after a shutdown below.  Not kept, unlike on real
  * hardware (SDM table 9-1): the MSRs held in the VMCB (STAR, LSTAR, CSTAR,
@@ -955,6 +970,7 @@ static int svm_exit_npf(struct vcpu_svm *svm)
 
 static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
 	[SVM_EXIT_WRITE_CR4]				= svm_exit_write_cr4,
+	[SVM_EXIT_WRITE_CR8]				= svm_exit_write_cr8,
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3]	= svm_exit_dr,
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3]	= svm_exit_dr,
 	[SVM_EXIT_WRITE_DR5]				= svm_exit_dr,
@@ -1112,6 +1128,7 @@ const struct kvm_x86_ops svm_x86_ops = {
 	.set_cr8		= svm_set_cr8,
 	.vcpu_init_event	= svm_vcpu_init_event,
 	.enable_irq_window	= svm_enable_irq_window,
+	.set_cr8_intercept	= svm_set_cr8_intercept,
 	.inject_exception	= svm_inject_exception,
 	.inject_nmi		= svm_inject_nmi,
 	.inject_irq		= svm_inject_irq,

@@ -367,6 +367,43 @@ TEST(signal_msi)
 	vm_free(vm);
 }
 
+/*
+ * TPR raised through CR8 holds back an MSI; lowering CR8 lets it in at the
+ * next instruction boundary (SDM vol. 3A, 10.8.6), even though the guest
+ * then runs without exits: @seen is the handler count right after the MOV.
+ */
+static void guest_cr8(void)
+{
+	u64 seen;
+
+	apic_write(APIC_SVR, 0x1ff);
+	__asm__ __volatile__("mov %0, %%cr8; sti" : : "r"(15ULL));
+	guest_outb(READY_PORT, 0);
+	__asm__ __volatile__("mov %1, %%cr8\n\t"
+			     "mov " KVM_STR(MSI_COUNT_GPA) ", %0"
+			     : "=r"(seen) : "r"(0ULL) : "memory");
+	__asm__ __volatile__("cli");
+	GUEST_SYNC(seen);
+	GUEST_DONE();
+}
+
+TEST(cr8_unblocks_at_once)
+{
+	struct kvm_msi msi = { .address_lo = APIC_GPA, .data = MSI_VECTOR };
+	struct kvm_vcpu *vcpu;
+	struct ucall uc;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_cr8));
+	run_to_port(_metadata, vcpu, READY_PORT);
+	EXPECT_EQ(1, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(1ULL, uc.args[0]);
+	run_to_done(_metadata, vcpu);
+	vm_free(vm);
+}
+
 /* KVM_GET/SET_LAPIC after the guest set SVR and took an MSI. */
 TEST(get_set_lapic)
 {
