@@ -94,9 +94,9 @@ static void kvm_pic_ack(void *opaque, u32 irqchip, unsigned int pin)
 {
 	struct kvm_irqchips *c = opaque;
 
-	/* i8259.h pins are 0..15; the routing table's chip pins 0..7. */
+	/* Pins 0..15 (slave 8..15), as the routing table keys them. */
 	raw_spin_unlock(&c->pic_lock);
-	kvm_notify_acked_irq(c->kvm, irqchip, pin & 7);
+	kvm_notify_acked_irq(c->kvm, irqchip, pin);
 	raw_spin_lock(&c->pic_lock);
 }
 

@@ -288,11 +288,6 @@ long kvm_lapic_check_extension(long ext)
 }
 
 /*
- * KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP) (api.rst 7.10): args[0] routes
- * reserved for userspace's IOAPIC; -EINVAL above KVM's limit, -EEXIST once
- * an irqchip or a vCPU exists (as KVM 6.1).
- */
-/*
  * The xAPIC page on the MMIO bus, when an irqchip mode is enabled:
  * kvm->lock and slots_lock held.  The bus owns the device (destructor).
  */
@@ -313,6 +308,11 @@ int kvm_lapic_register_mmio(struct kvm *kvm)
 	return r;
 }
 
+/*
+ * KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP) (api.rst 7.10): args[0] routes
+ * reserved for userspace's IOAPIC; -EINVAL above KVM's limit, -EEXIST once
+ * an irqchip or a vCPU exists (as KVM 6.1).
+ */
 int kvm_lapic_enable_split_irqchip(struct kvm *kvm, u64 nr_routes)
 {
 	int r;
