@@ -18,6 +18,7 @@ struct kvm_vcpu_msrs;			/* msr.h */
 struct kvm_vm_msrs;			/* msr.h */
 struct kvm_lapic;			/* lapic.h */
 struct kvm_irq_routing_table;		/* irq_routing.h */
+struct kvm_vpit;			/* pit.c */
 
 enum kvm_reg {
 	VCPU_REGS_RAX = __VCPU_REGS_RAX,
@@ -55,6 +56,8 @@ struct kvm_arch {
 	/* KVM_SET_GSI_ROUTING (lapic.c): published under irq_lock, RCU. */
 	struct mutex irq_lock;
 	struct kvm_irq_routing_table __rcu *irq_routing;
+	/* KVM_CREATE_PIT2 (pit.c): set once under kvm->lock, then read-only. */
+	struct kvm_vpit *vpit;
 };
 
 /* A guest instruction that needs userspace to finish: KVM_EXIT_IO/MMIO. */
