@@ -249,3 +249,8 @@ int kvm_ioeventfd(struct kvm *kvm, const struct kvm_ioeventfd *args)
 		return kvm_deassign_ioeventfd(kvm, args);
 	return kvm_assign_ioeventfd(kvm, args);
 }
+
+void kvm_irq_routing_update(struct kvm *kvm)
+{
+	/* irqfds follow routing changes here (irqfd branch). */
+}

@@ -50,18 +50,14 @@
 
 #include <kestrel/kvm_host.h>
 #include "cpuid.h"
+#include "ioapic.h"
+#include "irq.h"
 #include "lapic.h"
 #include "msr.h"
 #include "x86.h"
 
 /* KVM's min_timer_period_us default (200 us). */
 #define KVM_LAPIC_MIN_PERIOD_NS	(200 * NSEC_PER_USEC)
-
-static bool kvm_split_irqchip(struct kvm *kvm)
-{
-	/* Pairs with the smp_store_release() when the mode is enabled. */
-	return smp_load_acquire(&kvm->arch.irqchip_split);
-}
 
 /*
  * Time for the model: host monotonic ns (the hrtimer's clock) and the
@@ -169,13 +165,25 @@ static void kvm_lapic_fx(struct kvm_vcpu *vcpu, struct lapic_fx *fx)
 		__kvm_apic_deliver(vcpu->kvm, vcpu, &irq, icr->shorthand);
 	}
 	/*
-	 * The EOI of a vector that a level-triggered route of userspace's
-	 * IOAPIC sends to this vCPU: KVM_EXIT_IOAPIC_EOI before the next
-	 * entry, so that the IOAPIC can clear Remote IRR (as KVM 6.1, which
-	 * looks at the routes, not at TMR or the EOI-broadcast suppression).
+	 * Every EOI reaches the in-kernel IOAPIC, which runs the ack
+	 * notifiers of its pins with that vector (edge ones too: PIT
+	 * reinjection) and, for a level EOI that is broadcast (not
+	 * suppressed by SVR bit 12, SDM vol. 3A, 10.8.5), clears Remote IRR.
+	 * KVM filters by the vectors of interesting pins first; passing all
+	 * is the same, only slower.
 	 */
-	if (fx->eoi && test_bit(fx->eoi_vector,
-				vcpu->arch.ioapic_handled_vectors))
+	if (fx->eoi && kvm_irqchip_full(vcpu->kvm))
+		kvm_irqchip_ioapic_eoi(vcpu, fx->eoi_vector, fx->eoi_level,
+				       !fx->eoi_broadcast);
+	/*
+	 * Split: the EOI of a vector that a level-triggered route of
+	 * userspace's IOAPIC sends to this vCPU: KVM_EXIT_IOAPIC_EOI before
+	 * the next entry, so that the IOAPIC can clear Remote IRR (as KVM
+	 * 6.1, which looks at the routes, not at TMR or the EOI-broadcast
+	 * suppression).
+	 */
+	else if (fx->eoi && test_bit(fx->eoi_vector,
+				     vcpu->arch.ioapic_handled_vectors))
 		vcpu->arch.pending_ioapic_eoi = fx->eoi_vector;
 	if (fx->map_changed)
 		atomic_set(&vcpu->arch.scan_ioapic, 1);
@@ -272,11 +280,8 @@ long kvm_lapic_check_extension(long ext)
 {
 	switch (ext) {
 	case KVM_CAP_SPLIT_IRQCHIP:
-	case KVM_CAP_SIGNAL_MSI:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return 1;
-	case KVM_CAP_IRQ_ROUTING:
-		return KVM_MAX_IRQ_ROUTES;
 	default:
 		return 0;
 	}
@@ -287,42 +292,48 @@ long kvm_lapic_check_extension(long ext)
  * reserved for userspace's IOAPIC; -EINVAL above KVM's limit, -EEXIST once
  * an irqchip or a vCPU exists (as KVM 6.1).
  */
-int kvm_lapic_enable_split_irqchip(struct kvm *kvm, u64 nr_routes)
+/*
+ * The xAPIC page on the MMIO bus, when an irqchip mode is enabled:
+ * kvm->lock and slots_lock held.  The bus owns the device (destructor).
+ */
+int kvm_lapic_register_mmio(struct kvm *kvm)
 {
 	struct kvm_io_device *dev;
 	int r;
 
-	if (nr_routes > KVM_MAX_IRQ_ROUTES)
-		return -EINVAL;
+	lockdep_assert_held(&kvm->slots_lock);
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
 	if (!dev)
 		return -ENOMEM;
 	dev->ops = &kvm_lapic_mmio_ops;
-
-	mutex_lock(&kvm->lock);
-	r = -EEXIST;
-	if (kvm->arch.irqchip_split || kvm->created_vcpus)
-		goto out_unlock;
-	mutex_lock(&kvm->slots_lock);
 	r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, LAPIC_DEFAULT_BASE,
 				    LAPIC_MMIO_SIZE, dev);
-	mutex_unlock(&kvm->slots_lock);
 	if (r)
-		goto out_unlock;
-	dev = NULL;	/* the bus owns it now (destructor) */
-	kvm->arch.nr_reserved_ioapic_pins = nr_routes;
-	/* vCPUs created from now on get an APIC (kvm->lock orders them). */
-	smp_store_release(&kvm->arch.irqchip_split, true);
-out_unlock:
-	mutex_unlock(&kvm->lock);
-	kfree(dev);
+		kfree(dev);
 	return r;
 }
 
-void kvm_lapic_destroy_vm(struct kvm *kvm)
+int kvm_lapic_enable_split_irqchip(struct kvm *kvm, u64 nr_routes)
 {
-	/* The MMIO device is freed with the bus (its destructor). */
-	kvfree(rcu_dereference_protected(kvm->arch.irq_routing, 1));
+	int r;
+
+	if (nr_routes > KVM_MAX_IRQ_ROUTES)
+		return -EINVAL;
+	mutex_lock(&kvm->lock);
+	r = -EEXIST;
+	if (kvm->arch.irqchip_mode || kvm->created_vcpus)
+		goto out_unlock;
+	mutex_lock(&kvm->slots_lock);
+	r = kvm_lapic_register_mmio(kvm);
+	mutex_unlock(&kvm->slots_lock);
+	if (r)
+		goto out_unlock;
+	kvm->arch.nr_reserved_ioapic_pins = nr_routes;
+	/* vCPUs created from now on get an APIC (kvm->lock orders them). */
+	smp_store_release(&kvm->arch.irqchip_mode, KVM_IRQCHIP_MODE_SPLIT);
+out_unlock:
+	mutex_unlock(&kvm->lock);
+	return r;
 }
 
 /*
@@ -344,8 +355,12 @@ static bool kvm_apic_match(struct kvm_lapic *t, struct kvm_lapic *src_apic,
 	return match;
 }
 
-/* Give @irq to one APIC and act on the result; 1 if it took it. */
-static int kvm_apic_accept(struct kvm_vcpu *vcpu, const struct kvm_apic_irq *irq)
+/*
+ * Give @irq to one APIC and act on the result; 1 if it took it.  @map
+ * (the IOAPIC's RTC pin) records who did.
+ */
+static int kvm_apic_accept(struct kvm_vcpu *vcpu, const struct kvm_apic_irq *irq,
+			   struct kvm_ioapic_dest_map *map)
 {
 	struct kvm_lapic *apic = vcpu->arch.apic;
 	struct lapic_irq li = {
@@ -377,6 +392,8 @@ static int kvm_apic_accept(struct kvm_vcpu *vcpu, const struct kvm_apic_irq *irq
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	if (a == LAPIC_DROPPED)
 		return 0;
+	if (map)
+		kvm_ioapic_dest_map_add(map, vcpu->vcpu_id, irq->vector);
 	kvm_vcpu_kick(vcpu);
 	return 1;
 }
@@ -388,8 +405,9 @@ static int kvm_apic_accept(struct kvm_vcpu *vcpu, const struct kvm_apic_irq *irq
  * not by the priority arbitration the SDM describes, which KVM does not
  * do either.  Returns -1 when no APIC matched, otherwise how many took it.
  */
-int __kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
-		       const struct kvm_apic_irq *irq, u8 shorthand)
+static int kvm_apic_deliver_to(struct kvm *kvm, struct kvm_vcpu *src,
+			       const struct kvm_apic_irq *irq, u8 shorthand,
+			       struct kvm_ioapic_dest_map *map)
 {
 	struct kvm_lapic *src_apic = src ? src->arch.apic : NULL;
 	bool lowest = irq->delivery_mode == LAPIC_DM_LOWEST ||
@@ -421,103 +439,30 @@ int __kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
 			continue;
 		if (r < 0)
 			r = 0;
-		r += kvm_apic_accept(v, irq);
+		r += kvm_apic_accept(v, irq, map);
 		if (lowest)
 			break;
 	}
 	return r;
 }
 
+int __kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
+		       const struct kvm_apic_irq *irq, u8 shorthand)
+{
+	return kvm_apic_deliver_to(kvm, src, irq, shorthand, NULL);
+}
+
+/* From the in-kernel IOAPIC, under its lock (irqchip.c). */
+int kvm_apic_deliver_map(struct kvm *kvm, const struct kvm_apic_irq *irq,
+			 struct kvm_ioapic_dest_map *map)
+{
+	return kvm_apic_deliver_to(kvm, NULL, irq, LAPIC_SH_NONE, map);
+}
+
 void kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
 		      const struct kvm_apic_irq *irq)
 {
 	__kvm_apic_deliver(kvm, src, irq, LAPIC_SH_NONE);
-}
-
-/*
- * KVM_SIGNAL_MSI (api.rst 4.71): how many APICs took it.  A destination no
- * APIC has is 0, not the -1 api.rst allows: what stock KVM 6.1 answers
- * (its APIC map finds no target and delivers nothing).
- */
-static long kvm_lapic_signal_msi(struct kvm *kvm, void __user *argp)
-{
-	struct kvm_apic_irq irq;
-	struct kvm_msi msi;
-
-	if (copy_from_user(&msi, argp, sizeof(msi)))
-		return -EFAULT;
-	if (!kvm_split_irqchip(kvm) || (msi.flags & ~KVM_MSI_VALID_DEVID))
-		return -EINVAL;
-	if (kvm_msi_route_invalid(msi.address_hi, false))
-		return -EINVAL;
-	if (!kvm_msi_decode(msi.address_lo, msi.address_hi, msi.data, false,
-			    &irq))
-		return -1;
-	return max(__kvm_apic_deliver(kvm, NULL, &irq, LAPIC_SH_NONE), 0);
-}
-
-/*
- * KVM_SET_GSI_ROUTING (api.rst 4.52) with the split irqchip: MSI entries
- * only (irqchip entries are -EINVAL, the irqchips being in userspace).
- * The table is built aside, published under irq_lock with RCU, and the old
- * one freed after a grace period; then every vCPU rescans which EOIs
- * userspace's IOAPIC needs.
- */
-static long kvm_lapic_set_gsi_routing(struct kvm *kvm, void __user *argp)
-{
-	struct kvm_irq_routing __user *uarg = argp;
-	struct kvm_irq_routing_opts opts = { .split_irqchip = true };
-	struct kvm_irq_routing_entry *ue = NULL;
-	struct kvm_irq_routing_table *rt, *old;
-	struct kvm_irq_routing hdr;
-	struct kvm_vcpu *v;
-	size_t size;
-	long r;
-	int i, n;
-
-	if (copy_from_user(&hdr, uarg, sizeof(hdr)))
-		return -EFAULT;
-	if (!kvm_split_irqchip(kvm))
-		return -EINVAL;
-	if (hdr.nr > KVM_MAX_IRQ_ROUTES || hdr.flags)
-		return -EINVAL;
-	if (hdr.nr) {
-		ue = vmemdup_user(uarg->entries,
-				  array_size(sizeof(*ue), hdr.nr));
-		if (IS_ERR(ue))
-			return PTR_ERR(ue);
-	}
-	r = kvm_irq_routing_prepare(ue, hdr.nr, hdr.flags, &size);
-	if (r)
-		goto out;
-	rt = kvzalloc(size, GFP_KERNEL_ACCOUNT);
-	r = -ENOMEM;
-	if (!rt)
-		goto out;
-	r = kvm_irq_routing_build(rt, size, ue, hdr.nr, &opts);
-	if (r) {
-		kvfree(rt);
-		goto out;
-	}
-	mutex_lock(&kvm->arch.irq_lock);
-	old = rcu_replace_pointer(kvm->arch.irq_routing, rt,
-				  lockdep_is_held(&kvm->arch.irq_lock));
-	mutex_unlock(&kvm->arch.irq_lock);
-	synchronize_rcu();
-	kvfree(old);
-
-	n = atomic_read(&kvm->nr_vcpus);
-	smp_rmb(); /* nr_vcpus before the vCPUs it counts (kvm_main.c) */
-	for (i = 0; i < n; i++) {
-		v = xa_load(&kvm->vcpus, i);
-		if (v && v->arch.apic) {
-			atomic_set(&v->arch.scan_ioapic, 1);
-			kvm_vcpu_kick(v);
-		}
-	}
-out:
-	kvfree(ue);
-	return r;
 }
 
 /*
@@ -570,23 +515,6 @@ int kvm_lapic_check_ioapic_eoi(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
-void kvm_lapic_init_vm(struct kvm *kvm)
-{
-	mutex_init(&kvm->arch.irq_lock);
-}
-
-long kvm_lapic_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
-{
-	switch (ioctl) {
-	case KVM_SIGNAL_MSI:
-		return kvm_lapic_signal_msi(kvm, argp);
-	case KVM_SET_GSI_ROUTING:
-		return kvm_lapic_set_gsi_routing(kvm, argp);
-	default:
-		return -ENOTTY;
-	}
-}
-
 /*
  * vCPU life cycle
  */
@@ -601,8 +529,11 @@ static void kvm_lapic_cfg(struct kvm_vcpu *vcpu, struct lapic_cfg *cfg)
 		cfg->x2apic = kvm_guest_cpuid_has(vcpu, X86_FEATURE_X2APIC);
 		cfg->tsc_deadline =
 			kvm_guest_cpuid_has(vcpu, X86_FEATURE_TSC_DEADLINE_TIMER);
-		/* KVM 6.1: with the split irqchip, when x2APIC is offered. */
-		cfg->directed_eoi = cfg->x2apic;
+		/*
+		 * KVM 6.1: with the split irqchip, when x2APIC is offered;
+		 * the in-kernel IOAPIC (version 0x11) has no EOI register.
+		 */
+		cfg->directed_eoi = cfg->x2apic && kvm_irqchip_split(vcpu->kvm);
 	}
 	cfg->lint0_quirk = true;
 	cfg->maxphyaddr = kvm_guest_maxphyaddr(vcpu);
@@ -614,8 +545,8 @@ int kvm_lapic_vcpu_create(struct kvm_vcpu *vcpu)
 	struct kvm_lapic *apic;
 	struct lapic_cfg cfg;
 
-	/* Counted in created_vcpus: irqchip_split cannot change now. */
-	if (!kvm_split_irqchip(vcpu->kvm))
+	/* Counted in created_vcpus: irqchip_mode cannot change now. */
+	if (!kvm_irqchip_lapics(vcpu->kvm))
 		return 0;
 	apic = kzalloc(sizeof(*apic), GFP_KERNEL_ACCOUNT);
 	if (!apic)
@@ -838,11 +769,38 @@ static bool kvm_lapic_interrupt_allowed(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * An ExtINT waits for this vCPU: userspace's PIC vector (split irqchip,
+ * KVM_INTERRUPT), or the in-kernel PIC's INTR line, wired to vCPU 0.
+ * Whether the APIC lets it through is lapic_accepts_pic_intr().
+ */
+static bool kvm_lapic_has_extint(struct kvm_vcpu *vcpu)
+{
+	if (kvm_irqchip_full(vcpu->kvm))
+		return vcpu->vcpu_idx == 0 && kvm_irqchip_pic_output(vcpu->kvm);
+	return vcpu->arch.extint_pending >= 0;
+}
+
+/*
+ * The INTA cycle (no APIC lock held: the PIC may run ack notifiers).
+ * The in-kernel PIC answers a spurious IRQ7 if the request went away.
+ */
+static u8 kvm_lapic_take_extint(struct kvm_vcpu *vcpu)
+{
+	int vec;
+
+	if (kvm_irqchip_full(vcpu->kvm))
+		return kvm_irqchip_pic_read_irq(vcpu->kvm);
+	vec = vcpu->arch.extint_pending;
+	vcpu->arch.extint_pending = -1;
+	return vec;
+}
+
+/*
  * Interrupts off, IN_GUEST_MODE published, nothing else injected this
- * entry: CR8 from the APIC's TPR into the backend, then the ExtINT from
- * userspace's PIC or the APIC's highest pending vector if the guest can
- * take one now (SDM vol. 3A, 10.8.3), otherwise the interrupt window.
- * Returns whether an interrupt was injected.
+ * entry: CR8 from the APIC's TPR into the backend, then the PIC's ExtINT
+ * or the APIC's highest pending vector if the guest can take one now
+ * (SDM vol. 3A, 10.8.3), otherwise the interrupt window.  Returns whether
+ * an interrupt was injected.
  */
 bool kvm_lapic_inject(struct kvm_vcpu *vcpu)
 {
@@ -850,19 +808,16 @@ bool kvm_lapic_inject(struct kvm_vcpu *vcpu)
 	struct kvm_lapic *apic = a->apic;
 	bool busy = a->interrupt.injected || a->exception.injected ||
 		    a->nmi_injected;
-	bool want = false, done = false;
+	bool want = false, done = false, extint = false;
 	int vec;
 
 	raw_spin_lock(&apic->lock);
 	kvm_x86_ops->set_cr8(vcpu, lapic_get_cr8(&apic->s));
-	if (a->extint_pending >= 0 && lapic_accepts_pic_intr(&apic->s)) {
-		if (!busy && kvm_lapic_interrupt_allowed(vcpu)) {
-			a->interrupt.nr = a->extint_pending;
-			a->extint_pending = -1;
-			done = true;
-		} else {
+	if (kvm_lapic_has_extint(vcpu) && lapic_accepts_pic_intr(&apic->s)) {
+		if (!busy && kvm_lapic_interrupt_allowed(vcpu))
+			extint = true;
+		else
 			want = true;
-		}
 	} else {
 		vec = lapic_pending_vector(&apic->s);
 		if (vec >= 0 && !busy && kvm_lapic_interrupt_allowed(vcpu)) {
@@ -876,6 +831,10 @@ bool kvm_lapic_inject(struct kvm_vcpu *vcpu)
 		}
 	}
 	raw_spin_unlock(&apic->lock);
+	if (extint) {
+		a->interrupt.nr = kvm_lapic_take_extint(vcpu);
+		done = true;
+	}
 	if (done) {
 		a->interrupt.injected = true;
 		a->interrupt.soft = false;
@@ -939,7 +898,7 @@ static bool kvm_lapic_runnable(struct kvm_vcpu *vcpu)
 		return true;
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	irq = lapic_pending_vector(&apic->s) >= 0 ||
-	      (vcpu->arch.extint_pending >= 0 &&
+	      (kvm_lapic_has_extint(vcpu) &&
 	       lapic_accepts_pic_intr(&apic->s));
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	return irq && (vcpu->arch.rflags & X86_EFLAGS_IF);
@@ -1005,7 +964,10 @@ int kvm_lapic_halt(struct kvm_vcpu *vcpu)
 	return 1;
 }
 
-/* kvm_run->ready_for_interrupt_injection for userspace's PIC (ExtINT). */
+/*
+ * kvm_run->ready_for_interrupt_injection (KVM's kvm_cpu_accept_dm_intr()):
+ * the APIC takes ExtINT and none waits.
+ */
 bool kvm_lapic_ready_for_extint(struct kvm_vcpu *vcpu)
 {
 	struct kvm_lapic *apic = vcpu->arch.apic;
@@ -1015,7 +977,7 @@ bool kvm_lapic_ready_for_extint(struct kvm_vcpu *vcpu)
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	ok = lapic_accepts_pic_intr(&apic->s);
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
-	return ok && vcpu->arch.extint_pending < 0;
+	return ok && !kvm_lapic_has_extint(vcpu);
 }
 
 /*

@@ -65,6 +65,7 @@
 
 #include <kestrel/kvm_host.h>
 #include "i8254.h"
+#include "irq.h"
 #include "pit.h"
 
 /* KVM's min_timer_period_us default (200 us), for periodic modes. */
@@ -104,20 +105,6 @@ static struct kvm_vpit *kvm_vpit(struct kvm *kvm)
 {
 	/* Pairs with the release store that publishes a new PIT. */
 	return smp_load_acquire(&kvm->arch.vpit);
-}
-
-/*
- * KVM arms the PIT's timer only with the IOAPIC in the kernel: an
- * in-kernel irqchip that is not the split one (whose IOAPIC is
- * userspace's).
- */
-static bool pit_ioapic_in_kernel(struct kvm *kvm)
-{
-	bool split;
-
-	/* Pairs with the release store that enables the split irqchip. */
-	split = smp_load_acquire(&kvm->arch.irqchip_split);
-	return kvm_arch_irqchip_in_kernel(kvm) && !split;
 }
 
 /*
@@ -185,7 +172,7 @@ static void pit_rearm_timer(struct kvm_vpit *pit)
 	struct kvm_pit_timer t;
 
 	lockdep_assert_held(&pit->lock);
-	if (!pit_ioapic_in_kernel(pit->kvm))
+	if (!kvm_irqchip_full(pit->kvm))
 		return;
 	kvm_pit_timer(&pit->model, &t);
 	pit_stop_timer(pit);

@@ -24,6 +24,7 @@
 #include <kestrel/kvm_host.h>
 #include "cpuid.h"
 #include "kvmclock.h"
+#include "irq.h"
 #include "lapic.h"
 #include "msr.h"
 #include "pit.h"
@@ -241,6 +242,7 @@ long kvm_arch_check_extension(long ext)
 		       kvm_clock_check_extension(ext) ?:
 		       kvm_mce_check_extension(ext) ?:
 		       kvm_lapic_check_extension(ext) ?:
+		       kvm_irq_check_extension(ext) ?:
 		       kvm_pit_check_extension(ext);
 	}
 }
@@ -275,7 +277,7 @@ int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 	if (r)
 		return r;
 	kvm_clock_init_vm(kvm);
-	kvm_lapic_init_vm(kvm);
+	kvm_irq_init_vm(kvm);
 	r = kvm_mmu_init_vm(kvm);
 	if (r)
 		kvm_vm_msr_free(kvm);
@@ -290,7 +292,7 @@ void kvm_arch_sync_events(struct kvm *kvm)
 
 void kvm_arch_destroy_vm(struct kvm *kvm)
 {
-	kvm_lapic_destroy_vm(kvm);
+	kvm_irq_destroy_vm(kvm);
 	kvm_mmu_destroy_vm(kvm);
 	kvm_vm_msr_free(kvm);
 }
@@ -342,9 +344,6 @@ long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg)
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
 		return kvm_vm_ioctl_clock(kvm, ioctl, argp);
-	case KVM_SIGNAL_MSI:
-	case KVM_SET_GSI_ROUTING:
-		return kvm_lapic_vm_ioctl(kvm, ioctl, argp);
 	case KVM_CREATE_PIT:
 	case KVM_CREATE_PIT2:
 	case KVM_GET_PIT:
@@ -353,6 +352,14 @@ long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg)
 	case KVM_SET_PIT2:
 	case KVM_REINJECT_CONTROL:
 		return kvm_pit_vm_ioctl(kvm, ioctl, argp);
+	case KVM_SIGNAL_MSI:
+	case KVM_SET_GSI_ROUTING:
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS:
+	case KVM_CREATE_IRQCHIP:
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
+		return kvm_irq_vm_ioctl(kvm, ioctl, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -1356,6 +1363,9 @@ static long kvm_vcpu_ioctl_interrupt(struct kvm_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (irq.irq >= KVM_NR_INTERRUPTS)
 		return -EINVAL;
+	/* KVM 6.1: -ENXIO with the in-kernel PIC, which is the only one. */
+	if (kvm_irqchip_full(vcpu->kvm))
+		return -ENXIO;
 	/* Split irqchip: only userspace's PIC uses it, as ExtINT. */
 	if (vcpu->arch.apic)
 		return kvm_lapic_queue_extint(vcpu, irq.irq);
