@@ -7,7 +7,12 @@
  * (8254 datasheet, "Counter Latch Command"); port 0x61 in the kernel only
  * with KVM_PIT_SPEAKER_DUMMY; and the guest calibrating its TSC against
  * channel 2 as Linux's pit_calibrate_tsc() does (gate via port 0x61, mode
- * 0, polling OUT2 in port 0x61 bit 5).
+ * 0, polling OUT2 in port 0x61 bit 5).  With KVM_CREATE_IRQCHIP,
+ * channel 0 interrupts through IOAPIC pin 0 at 100 Hz (mode 2) and once
+ * (mode 0); with reinjection (the default) ticks the guest missed with
+ * interrupts off are delivered later, without it they are lost; and a VM
+ * closed while its PIT ticks fast frees cleanly.  Tick counts are bounded
+ * by the time measured, never fixed, since the emulated host is slow.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -459,6 +464,275 @@ TEST(guest_calibrates_tsc)
 	EXPECT_LT(0u, uc.args[3]);
 	run_done(_metadata, vcpu);
 	vm_free(vm);
+}
+
+/*
+ * IRQ 0 through the in-kernel IOAPIC (KVM_CREATE_IRQCHIP)
+ */
+
+#define IRQ0_VECTOR	0x30
+#define TICKS_GPA	0x21000		/* the IRQ 0 handler counts here */
+#define APIC_GPA	0xfee00000
+#define APIC_SVR	0xf0
+#define IOAPIC_GPA	0xfec00000
+#define IOAPIC_REDTBL	0x10		/* pin n: 0x10 + 2n (low), + 1 (high) */
+
+/* 10 ms: the count Linux programs for HZ=100. */
+#define PERIOD_COUNT	11932ULL
+#define PERIOD_NS	(PERIOD_COUNT * 1000000000ULL / PIT_HZ)
+
+/* Count, EOI to the LAPIC (SDM vol. 3A, 10.8.5), return. */
+__asm__(".pushsection .text\n"
+	"irq0_handler:\n"
+	"	push %rax\n"
+	"	incq " KVM_STR(TICKS_GPA) "\n"
+	"	movl $" KVM_STR(APIC_GPA) " + 0xb0, %eax\n"
+	"	movl $0, (%rax)\n"
+	"	pop %rax\n"
+	"	iretq\n"
+	".popsection\n");
+
+static u64 guest_ticks(void)
+{
+	return READ_ONCE(*(u64 *)TICKS_GPA);
+}
+
+static void ioapic_write(u32 reg, u32 val)
+{
+	WRITE_ONCE(*(u32 *)(uintptr_t)IOAPIC_GPA, reg);
+	WRITE_ONCE(*(u32 *)(uintptr_t)(IOAPIC_GPA + 0x10), val);
+}
+
+/*
+ * Software-enable the LAPIC, mask the 8259s (OCW1), and route IOAPIC pin 0
+ * (KVM's default route of GSI 0) to IRQ0_VECTOR: fixed, physical to
+ * APIC 0, edge, active high, unmasked (82093AA datasheet, 3.2.4).
+ */
+static void guest_route_irq0(void)
+{
+	WRITE_ONCE(*(u32 *)(uintptr_t)(APIC_GPA + APIC_SVR), 0x1ff);
+	guest_outb(0x21, 0xff);
+	guest_outb(0xa1, 0xff);
+	ioapic_write(IOAPIC_REDTBL + 1, 0);
+	ioapic_write(IOAPIC_REDTBL, IRQ0_VECTOR);
+}
+
+static void guest_load_ch0(u8 mode, u64 count)
+{
+	guest_outb(PIT_CMD, CW(0, RW_LSB_MSB, mode));
+	guest_outb(PIT_CH0, count & 0xff);
+	guest_outb(PIT_CH0, count >> 8);
+}
+
+/* A 64-bit interrupt gate (SDM vol. 3A, 6.14.1). */
+static void set_gate(struct kvm_vm *vm, int vector, u64 handler)
+{
+	u64 *idt = addr_gpa2hva(vm, GUEST_IDT_GPA);
+
+	idt[2 * vector] = (handler & 0xffff) | ((u64)GDT_SEL_CODE64 << 16) |
+			  (0x8eULL << 40) | ((handler >> 16 & 0xffff) << 48);
+	idt[2 * vector + 1] = handler >> 32;
+}
+
+/* A long-mode VM with KVM_CREATE_IRQCHIP, a PIT, and vCPU 0 at @entry. */
+static struct kvm_vcpu *irqchip_guest(struct __test_metadata *_metadata,
+				      struct kvm_vm **vmp, u64 entry)
+{
+	struct kvm_sregs sregs;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	vm = vm_create_guest(GUEST_MODE_LONG64);
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	ASSERT_EQ(0, create_pit2(vm, KVM_PIT_SPEAKER_DUMMY));
+	vcpu = vm_vcpu_add_guest(vm, 0, entry);
+	set_gate(vm, IRQ0_VECTOR, ASM_SYMBOL_ADDR(irq0_handler));
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.idt.limit = 256 * 16 - 1;
+	vcpu_sregs_set(vcpu, &sregs);
+	*vmp = vm;
+	return vcpu;
+}
+
+/* Mode 2 at ~100 Hz: sleep in HLT until @want ticks came. */
+static void guest_periodic(u64 want)
+{
+	u64 t0;
+
+	guest_route_irq0();
+	guest_load_ch0(2, PERIOD_COUNT);
+	t0 = rdtsc();
+	while (guest_ticks() < want)
+		__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+	GUEST_SYNC_ARGS(1, guest_ticks(), rdtsc() - t0, 0);
+	/* Mode 0 with nothing more to count: no further ticks. */
+	guest_load_ch0(0, 0);
+	GUEST_DONE();
+}
+
+#define WANT_TICKS	10ULL
+
+TEST(irq0_periodic_100hz)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	u64 t0, wall, ticks;
+
+	TEST_REQUIRE_KVM();
+	vcpu = irqchip_guest(_metadata, &vm, GUEST_ENTRY(guest_periodic));
+	vcpu_args_set(vcpu, 1, WANT_TICKS);
+	t0 = now_ns();
+	/* A PIT that never ticks leaves the guest in HLT: the harness's timeout. */
+	run_sync(_metadata, vcpu, &uc, 1);
+	wall = now_ns() - t0;
+	ticks = uc.args[1];
+	TH_LOG("%llu ticks in %llu us",
+	       (unsigned long long)ticks, (unsigned long long)wall / 1000);
+	EXPECT_LE(WANT_TICKS, ticks);
+	/* Never more ticks than periods elapsed, nor sooner. */
+	EXPECT_LE(ticks, wall / PERIOD_NS + 1);
+	EXPECT_GE(wall, WANT_TICKS * PERIOD_NS - PERIOD_NS / 2);
+	run_done(_metadata, vcpu);
+	vm_free(vm);
+}
+
+/* Mode 0: one interrupt when the count runs out, then none. */
+static void guest_oneshot(u64 quiet_tsc)
+{
+	u64 t0;
+
+	guest_route_irq0();
+	guest_load_ch0(0, PERIOD_COUNT);
+	while (guest_ticks() < 1)
+		__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+	t0 = rdtsc();
+	__asm__ __volatile__("sti" : : : "memory");
+	while (rdtsc() - t0 < quiet_tsc)
+		guest_pause();
+	__asm__ __volatile__("cli" : : : "memory");
+	GUEST_SYNC_ARGS(1, guest_ticks(), 0, 0);
+	GUEST_DONE();
+}
+
+TEST(irq0_oneshot_mode0)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	long khz;
+
+	TEST_REQUIRE_KVM();
+	vcpu = irqchip_guest(_metadata, &vm, GUEST_ENTRY(guest_oneshot));
+	khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
+	ASSERT_LT(0, khz);
+	/* Five periods with interrupts open after the one tick. */
+	vcpu_args_set(vcpu, 1, (u64)khz * 50);
+	run_sync(_metadata, vcpu, &uc, 1);
+	EXPECT_EQ(1u, uc.args[1]);
+	run_done(_metadata, vcpu);
+	vm_free(vm);
+}
+
+/*
+ * Reinjection: the guest keeps interrupts off for @block_tsc while the PIT
+ * ticks at 100 Hz, then opens them until it counted @target ticks (or
+ * @max_tsc passed).  Reports the ticks and the TSC the open window took.
+ */
+static void guest_missed(u64 block_tsc, u64 target, u64 max_tsc)
+{
+	u64 t0;
+
+	guest_route_irq0();
+	guest_load_ch0(2, PERIOD_COUNT);
+	t0 = rdtsc();
+	while (rdtsc() - t0 < block_tsc)
+		guest_pause();
+	t0 = rdtsc();
+	__asm__ __volatile__("sti" : : : "memory");
+	while (guest_ticks() < target && rdtsc() - t0 < max_tsc)
+		guest_pause();
+	__asm__ __volatile__("cli" : : : "memory");
+	GUEST_SYNC_ARGS(1, guest_ticks(), rdtsc() - t0, 0);
+	guest_load_ch0(0, 0);
+	GUEST_DONE();
+}
+
+#define BLOCK_MS	400ULL		/* 40 periods missed */
+#define TARGET_TICKS	30ULL
+#define MAX_WINDOW_MS	3000ULL
+
+static void missed_case(struct __test_metadata *_metadata, bool reinject)
+{
+	struct kvm_reinject_control rc = { .pit_reinject = reinject };
+	u64 ticks, window_ns, limit;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	long khz;
+
+	vcpu = irqchip_guest(_metadata, &vm, GUEST_ENTRY(guest_missed));
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_REINJECT_CONTROL, &rc));
+	khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
+	ASSERT_LT(0, khz);
+	vcpu_args_set(vcpu, 3, (u64)khz * BLOCK_MS, TARGET_TICKS,
+		      (u64)khz * MAX_WINDOW_MS);
+	run_sync(_metadata, vcpu, &uc, 1);
+	ticks = uc.args[1];
+	window_ns = uc.args[2] * 1000000ULL / (u64)khz;
+	limit = window_ns / PERIOD_NS + 2;
+	TH_LOG("reinject %d: %llu ticks in a %llu us window (%llu periods)",
+	       reinject, (unsigned long long)ticks,
+	       (unsigned long long)window_ns / 1000,
+	       (unsigned long long)(window_ns / PERIOD_NS));
+	if (reinject) {
+		/* The missed ticks come after the window opens, at once. */
+		EXPECT_LE(TARGET_TICKS, ticks);
+		EXPECT_LT(limit, ticks);
+	} else {
+		/* Missed ticks are lost: one period, one tick at most. */
+		EXPECT_GE(limit, ticks);
+	}
+	run_done(_metadata, vcpu);
+	vm_free(vm);
+}
+
+TEST(irq0_reinject_delivers_missed_ticks)
+{
+	TEST_REQUIRE_KVM();
+	missed_case(_metadata, true);
+}
+
+TEST(irq0_no_reinject_drops_missed_ticks)
+{
+	TEST_REQUIRE_KVM();
+	missed_case(_metadata, false);
+}
+
+/*
+ * A VM closed while its PIT ticks at the fastest rate (count 1 is
+ * clamped to 200 us) into a masked pin: nothing may fire after the free.
+ */
+TEST(destroy_while_ticking)
+{
+	struct kvm_reinject_control rc = { .pit_reinject = 0 };
+	struct kvm_pit_state2 s;
+	struct kvm_vm *vm;
+	int i;
+
+	TEST_REQUIRE_KVM();
+	for (i = 0; i < 20; i++) {
+		vm = vm_create();
+		ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+		ASSERT_EQ(0, create_pit2(vm, 0));
+		if (i & 1)
+			ASSERT_EQ(0, ioctl(vm->fd, KVM_REINJECT_CONTROL, &rc));
+		ASSERT_EQ(0, ioctl(vm->fd, KVM_GET_PIT2, &s));
+		fill_channel(&s.channels[0], 1, 2);
+		ASSERT_EQ(0, ioctl(vm->fd, KVM_SET_PIT2, &s));
+		usleep(2000);
+		vm_free(vm);
+	}
 }
 
 TEST_HARNESS_MAIN
