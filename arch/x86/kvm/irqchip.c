@@ -509,6 +509,7 @@ static long kvm_irqchip_create(struct kvm *kvm)
 		kfree(c);
 		goto out_unlock;
 	}
+	/* Pairs with kvm_irqchip(): the routes lead to initialized chips. */
 	smp_store_release(&kvm->arch.irqchip, c);
 	/* vCPUs created from now on get an APIC (kvm->lock orders them). */
 	smp_store_release(&kvm->arch.irqchip_mode, KVM_IRQCHIP_MODE_KERNEL);
