@@ -74,7 +74,6 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_PIT:
 	case KVM_CAP_PIT2:
 	case KVM_CAP_PIT_STATE2:
-	case KVM_CAP_REINJECT_CONTROL:
 		return true;
 	default:
 		return false;
