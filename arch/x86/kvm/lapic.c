@@ -459,6 +459,29 @@ int kvm_apic_deliver_map(struct kvm *kvm, const struct kvm_apic_irq *irq,
 	return kvm_apic_deliver_to(kvm, NULL, irq, LAPIC_SH_NONE, map);
 }
 
+/*
+ * For the IOAPIC's RTC tracking (KVM's kvm_rtc_eoi_tracking_restore_one()):
+ * -1 if @irq's destination is not this APIC, else whether its vector
+ * waits in IRR or ISR (kvm_apic_pending_eoi()).
+ */
+int kvm_lapic_rtc_pending(struct kvm_vcpu *vcpu, const struct kvm_apic_irq *irq)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	u32 word = (irq->vector / 32) * 4, bit = BIT(irq->vector % 32);
+	unsigned long flags;
+	int r = -1;
+
+	if (!apic)
+		return -1;
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	if (lapic_match_dest(&apic->s, NULL, irq->dest_id, irq->dest_logical,
+			     LAPIC_SH_NONE, true))
+		r = !!((apic->s.regs[LAPIC_IRR / 4 + word] |
+			apic->s.regs[LAPIC_ISR / 4 + word]) & bit);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	return r;
+}
+
 void kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
 		      const struct kvm_apic_irq *irq)
 {
@@ -1033,6 +1056,7 @@ long kvm_lapic_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 	if (!r) {
 		fx.ipi = false;	/* restoring state sends nothing */
 		kvm_lapic_fx(vcpu, &fx);
+		kvm_irqchip_rtc_restore(vcpu);
 		kvm_vcpu_kick(vcpu);
 	}
 	return r;

@@ -545,6 +545,34 @@ TEST(get_set_irqchip)
 	vm_free(vm);
 }
 
+/* Any state userspace stores is taken, and lines still work after it. */
+TEST(set_irqchip_garbage)
+{
+	struct kvm_irqchip chip;
+	struct kvm_vm *vm;
+	int id, gsi;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create_guest(GUEST_MODE_LONG64);
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	for (id = 0; id <= KVM_IRQCHIP_IOAPIC; id++) {
+		memset(&chip, 0xff, sizeof(chip));
+		chip.chip_id = id;
+		chip.pad = 0;
+		EXPECT_EQ(0, ioctl(vm->fd, KVM_SET_IRQCHIP, &chip));
+	}
+	for (gsi = 0; gsi < 26; gsi++) {
+		EXPECT_NE(-100, line_status(vm, gsi, 1));
+		EXPECT_NE(-100, line_status(vm, gsi, 0));
+	}
+	EXPECT_EQ(-1, line_status(vm, 0xffffffff, 1));
+	for (id = 0; id <= KVM_IRQCHIP_IOAPIC; id++) {
+		chip.chip_id = id;
+		EXPECT_EQ(0, ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+	}
+	vm_free(vm);
+}
+
 TEST(gsi_routing_msi)
 {
 	struct {
