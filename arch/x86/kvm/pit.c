@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The in-kernel 8254 PIT (api.rst 4.xx KVM_CREATE_PIT2, KVM_GET/SET_PIT2,
- * KVM_GET/SET_PIT, KVM_REINJECT_CONTROL): the glue around the pure model
- * of i8254.c.  Behaviour and errno values are KVM 6.1's.
+ * The in-kernel 8254 PIT (api.rst 4.71-4.73 KVM_CREATE_PIT2,
+ * KVM_GET/SET_PIT2, and the obsolete KVM_CREATE_PIT, KVM_GET/SET_PIT they
+ * replace; 4.99 KVM_REINJECT_CONTROL): the glue around the pure model of
+ * i8254.c.  Behaviour and errno values are KVM 6.1's.
  *
  * Devices
  * -------
