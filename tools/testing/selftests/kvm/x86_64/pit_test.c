@@ -2,10 +2,11 @@
 /*
  * The in-kernel 8254 PIT (api.rst 4.71-4.73 KVM_CREATE_PIT2,
  * KVM_GET/SET_PIT2, the obsolete KVM_GET/SET_PIT, 4.99
- * KVM_REINJECT_CONTROL) as KVM 6.1 has it: the errno cases of the ioctls;
- * state round trips; a count loaded by KVM_SET_PIT2 counting down as the guest sees it through the counter latch command
- * (8254 datasheet, "Counter Latch Command"); port 0x61 in the kernel only
- * with KVM_PIT_SPEAKER_DUMMY; and the guest calibrating its TSC against
+ * KVM_REINJECT_CONTROL) as KVM 6.1 has it: the errno cases of the
+ * ioctls; state round trips; a count loaded by KVM_SET_PIT2 counting down
+ * as the guest sees it through the counter latch command (8254 datasheet,
+ * "Counter Latch Command"); port 0x61 in the kernel only with
+ * KVM_PIT_SPEAKER_DUMMY; and the guest calibrating its TSC against
  * channel 2 as Linux's pit_calibrate_tsc() does (gate via port 0x61, mode
  * 0, polling OUT2 in port 0x61 bit 5).  With KVM_CREATE_IRQCHIP,
  * channel 0 interrupts through IOAPIC pin 0 at 100 Hz (mode 2) and once
