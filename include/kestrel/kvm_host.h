@@ -264,6 +264,8 @@ long kvm_arch_check_extension(long ext);
 long kvm_arch_dev_ioctl(unsigned int ioctl, unsigned long arg);
 
 int kvm_arch_init_vm(struct kvm *kvm, unsigned long type);
+/* First step of VM destruction: no device may touch a vCPU after it. */
+void kvm_arch_sync_events(struct kvm *kvm);
 void kvm_arch_destroy_vm(struct kvm *kvm);
 long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg);
 

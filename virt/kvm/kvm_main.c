@@ -579,6 +579,8 @@ static void kvm_destroy_vm(struct kvm *kvm)
 	struct kvm_vcpu *vcpu;
 	unsigned long i;
 
+	/* Timers of in-kernel devices stop before the vCPUs they kick go. */
+	kvm_arch_sync_events(kvm);
 	mmu_notifier_unregister(&kvm->mmu_notifier, mm);
 	xa_for_each(&kvm->vcpus, i, vcpu)
 		kvm_vcpu_destroy(vcpu);

@@ -27,6 +27,7 @@
 #include "irq.h"
 #include "lapic.h"
 #include "msr.h"
+#include "pit.h"
 #include "x86.h"
 
 /* The KVM_SET_GUEST_DEBUG controls Kestrel implements. */
@@ -242,7 +243,8 @@ long kvm_arch_check_extension(long ext)
 		       kvm_clock_check_extension(ext) ?:
 		       kvm_mce_check_extension(ext) ?:
 		       kvm_lapic_check_extension(ext) ?:
-		       kvm_irq_check_extension(ext);
+		       kvm_irq_check_extension(ext) ?:
+		       kvm_pit_check_extension(ext);
 	}
 }
 
@@ -281,6 +283,12 @@ int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 	if (r)
 		kvm_vm_msr_free(kvm);
 	return r;
+}
+
+/* First in VM destruction, while the vCPUs still exist: stop the devices. */
+void kvm_arch_sync_events(struct kvm *kvm)
+{
+	kvm_pit_destroy_vm(kvm);
 }
 
 void kvm_arch_destroy_vm(struct kvm *kvm)
@@ -337,6 +345,14 @@ long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg)
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
 		return kvm_vm_ioctl_clock(kvm, ioctl, argp);
+	case KVM_CREATE_PIT:
+	case KVM_CREATE_PIT2:
+	case KVM_GET_PIT:
+	case KVM_SET_PIT:
+	case KVM_GET_PIT2:
+	case KVM_SET_PIT2:
+	case KVM_REINJECT_CONTROL:
+		return kvm_pit_vm_ioctl(kvm, ioctl, argp);
 	case KVM_SIGNAL_MSI:
 	case KVM_SET_GSI_ROUTING:
 	case KVM_IRQ_LINE:

@@ -19,6 +19,7 @@ struct kvm_vcpu_msrs;			/* msr.h */
 struct kvm_vm_msrs;			/* msr.h */
 struct kvm_lapic;			/* lapic.h */
 struct kvm_irq_routing_table;		/* irq_routing.h */
+struct kvm_vpit;			/* pit.c */
 struct kvm_irqchips;			/* irqchip.c */
 
 enum kvm_reg {
@@ -68,6 +69,8 @@ struct kvm_arch {
 	struct kvm_irq_routing_table __rcu *irq_routing;
 	struct hlist_head irq_ack_notifier_list;	/* RCU */
 	unsigned long irq_sources_bitmap;
+	/* KVM_CREATE_PIT2 (pit.c): set once under kvm->lock, then read-only. */
+	struct kvm_vpit *vpit;
 };
 
 /* A guest instruction that needs userspace to finish: KVM_EXIT_IO/MMIO. */

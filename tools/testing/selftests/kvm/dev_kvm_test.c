@@ -72,6 +72,9 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_COALESCED_MMIO:
 	case KVM_CAP_COALESCED_PIO:
+	case KVM_CAP_PIT:
+	case KVM_CAP_PIT2:
+	case KVM_CAP_PIT_STATE2:
 		return true;
 	default:
 		return false;
