@@ -342,6 +342,49 @@ void kvm_notify_acked_irq(struct kvm *kvm, u32 irqchip, unsigned int pin)
 }
 
 /*
+ * Mask notifiers
+ */
+
+void kvm_register_irq_mask_notifier(struct kvm *kvm, int irq,
+				    struct kvm_irq_mask_notifier *kimn)
+{
+	mutex_lock(&kvm->arch.irq_lock);
+	kimn->irq = irq;
+	hlist_add_head_rcu(&kimn->link, &kvm->arch.irq_mask_notifier_list);
+	mutex_unlock(&kvm->arch.irq_lock);
+}
+
+void kvm_unregister_irq_mask_notifier(struct kvm *kvm,
+				      struct kvm_irq_mask_notifier *kimn)
+{
+	mutex_lock(&kvm->arch.irq_lock);
+	hlist_del_init_rcu(&kimn->link);
+	mutex_unlock(&kvm->arch.irq_lock);
+	/* No mask change still walks past it when this returns. */
+	synchronize_rcu();
+}
+
+/* From the irqchips, under their lock: the pin's GSI, then its notifiers. */
+void kvm_fire_mask_notifiers(struct kvm *kvm, u32 irqchip, unsigned int pin,
+			     bool masked)
+{
+	struct kvm_irq_mask_notifier *kimn;
+	struct kvm_irq_routing_table *rt;
+	int gsi = -1;
+
+	rcu_read_lock();
+	rt = rcu_dereference(kvm->arch.irq_routing);
+	if (rt)
+		gsi = kvm_irq_map_chip_pin(rt, irqchip, pin);
+	if (gsi >= 0)
+		hlist_for_each_entry_rcu(kimn, &kvm->arch.irq_mask_notifier_list,
+					 link)
+			if (kimn->irq == gsi)
+				kimn->func(kimn, masked);
+	rcu_read_unlock();
+}
+
+/*
  * The VM
  */
 
@@ -364,6 +407,7 @@ void kvm_irq_init_vm(struct kvm *kvm)
 {
 	mutex_init(&kvm->arch.irq_lock);
 	INIT_HLIST_HEAD(&kvm->arch.irq_ack_notifier_list);
+	INIT_HLIST_HEAD(&kvm->arch.irq_mask_notifier_list);
 	kvm->arch.irq_sources_bitmap = BIT(KVM_USERSPACE_IRQ_SOURCE_ID) |
 				       BIT(KVM_IRQFD_RESAMPLE_IRQ_SOURCE_ID);
 }

@@ -48,6 +48,25 @@ int kvm_irq_set_default_routing(struct kvm *kvm);
 void kvm_notify_acked_irq(struct kvm *kvm, u32 irqchip, unsigned int pin);
 
 /*
+ * Told when the guest masks or unmasks an irqchip pin routed from @irq
+ * (a GSI), as KVM's mask notifiers: the PIT resets its reinjection on
+ * unmask, since ticks sent to a masked pin are never acknowledged.  The
+ * callback runs under the irqchip's raw spinlock: it must not sleep.
+ */
+struct kvm_irq_mask_notifier {
+	void (*func)(struct kvm_irq_mask_notifier *kimn, bool masked);
+	int irq;
+	struct hlist_node link;
+};
+
+void kvm_register_irq_mask_notifier(struct kvm *kvm, int irq,
+				    struct kvm_irq_mask_notifier *kimn);
+void kvm_unregister_irq_mask_notifier(struct kvm *kvm,
+				      struct kvm_irq_mask_notifier *kimn);
+void kvm_fire_mask_notifiers(struct kvm *kvm, u32 irqchip, unsigned int pin,
+			     bool masked);
+
+/*
  * The in-kernel PIC and IOAPIC (irqchip.c).
  */
 long kvm_irqchip_vm_ioctl(struct kvm *kvm, unsigned int ioctl,

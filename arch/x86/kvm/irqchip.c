@@ -105,8 +105,17 @@ static void kvm_pic_ack(void *opaque, u32 irqchip, unsigned int pin)
 	raw_spin_lock(&c->pic_lock);
 }
 
+static void kvm_pic_mask_changed(void *opaque, u32 irqchip, unsigned int pin,
+				 bool masked)
+{
+	struct kvm_irqchips *c = opaque;
+
+	kvm_fire_mask_notifiers(c->kvm, irqchip, pin, masked);
+}
+
 static const struct kvm_pic_ops kvm_pic_ops = {
 	.ack = kvm_pic_ack,
+	.mask_changed = kvm_pic_mask_changed,
 };
 
 bool kvm_irqchip_pic_output(struct kvm *kvm)
@@ -197,9 +206,18 @@ static void kvm_ioapic_ack(void *opaque, unsigned int pin)
 	raw_spin_lock(&c->ioapic_lock);
 }
 
+static void kvm_ioapic_mask_changed(void *opaque, unsigned int pin,
+				    bool masked)
+{
+	struct kvm_irqchips *c = opaque;
+
+	kvm_fire_mask_notifiers(c->kvm, KVM_IRQCHIP_IOAPIC, pin, masked);
+}
+
 static const struct kvm_ioapic_ops kvm_ioapic_ops = {
 	.deliver = kvm_ioapic_deliver,
 	.ack = kvm_ioapic_ack,
+	.mask_changed = kvm_ioapic_mask_changed,
 };
 
 static bool kvm_ioapic_in_range(struct kvm_irqchips *c, gpa_t addr)

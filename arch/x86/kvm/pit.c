@@ -38,7 +38,10 @@
  * last injected tick was acked.  A tick is injected only once the previous
  * one was acked; the ack notifier on GSI 0 injects the next pending one.
  * Without reinjection every expiry is injected and ticks the guest did not
- * take are lost (coalesced in the irqchip).
+ * take are lost (coalesced in the irqchip).  A tick sent to a masked pin
+ * is never acked: unmasking GSI 0 resets the count (the mask notifier),
+ * as KVM does, or a guest that masked the pin once (Linux's check_timer()
+ * does) would get no tick again.
  *
  * Locking
  * -------
@@ -100,6 +103,7 @@ struct kvm_vpit {
 	atomic_t pending;
 	atomic_t irq_ack;
 	struct kvm_irq_ack_notifier ack_notifier;
+	struct kvm_irq_mask_notifier mask_notifier;
 };
 
 static struct kvm_vpit *kvm_vpit(struct kvm *kvm)
@@ -116,6 +120,16 @@ static void pit_reset_reinject(struct kvm_vpit *pit)
 {
 	atomic_set(&pit->pending, 0);
 	atomic_set(&pit->irq_ack, 1);
+}
+
+/* Called under the irqchip's lock: atomics only. */
+static void pit_mask_changed(struct kvm_irq_mask_notifier *kimn, bool masked)
+{
+	struct kvm_vpit *pit = container_of(kimn, struct kvm_vpit,
+					    mask_notifier);
+
+	if (!masked)
+		pit_reset_reinject(pit);
 }
 
 /* The PIT's worker: one edge on GSI 0 (KVM's pit_do_work()). */
@@ -322,6 +336,7 @@ static void pit_free(struct kvm_vpit *pit)
 	mutex_lock(&pit->lock);
 	pit_set_reinject(pit, false);
 	mutex_unlock(&pit->lock);
+	kvm_unregister_irq_mask_notifier(pit->kvm, &pit->mask_notifier);
 	hrtimer_cancel(&pit->timer);
 	kthread_destroy_worker(pit->worker);
 	kvm_free_irq_source_id(pit->kvm, pit->irq_source_id);
@@ -354,6 +369,8 @@ static struct kvm_vpit *pit_alloc(struct kvm *kvm, u32 flags)
 	pit->speaker_dev.ops = &speaker_dev_ops;
 
 	kvm_pit_reset(&pit->model, ktime_get_ns());
+	pit->mask_notifier.func = pit_mask_changed;
+	kvm_register_irq_mask_notifier(kvm, 0, &pit->mask_notifier);
 	mutex_lock(&pit->lock);
 	pit_set_reinject(pit, true);	/* KVM's default */
 	mutex_unlock(&pit->lock);
@@ -526,12 +543,8 @@ long kvm_pit_check_extension(long ext)
 	case KVM_CAP_PIT:
 	case KVM_CAP_PIT2:
 	case KVM_CAP_PIT_STATE2:
+	case KVM_CAP_REINJECT_CONTROL:
 		return 1;
-	/*
-	 * Not KVM_CAP_REINJECT_CONTROL yet: without the irqchip's mask
-	 * notifiers, a tick lost on a masked pin stops reinjection for good
-	 * (KVM resets it on unmask).  The ioctl itself works.
-	 */
 	default:
 		return 0;
 	}

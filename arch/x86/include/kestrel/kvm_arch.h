@@ -68,6 +68,7 @@ struct kvm_arch {
 	struct mutex irq_lock;
 	struct kvm_irq_routing_table __rcu *irq_routing;
 	struct hlist_head irq_ack_notifier_list;	/* RCU */
+	struct hlist_head irq_mask_notifier_list;	/* RCU */
 	unsigned long irq_sources_bitmap;
 	/* KVM_CREATE_PIT2 (pit.c): set once under kvm->lock, then read-only. */
 	struct kvm_vpit *vpit;

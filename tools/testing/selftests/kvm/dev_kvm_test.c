@@ -66,7 +66,6 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_SPLIT_IRQCHIP:
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_IRQ_INJECT_STATUS:
-	case KVM_CAP_HLT:
 	case KVM_CAP_IRQ_ROUTING:
 	case KVM_CAP_IOEVENTFD_NO_LENGTH:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
@@ -75,6 +74,7 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_PIT:
 	case KVM_CAP_PIT2:
 	case KVM_CAP_PIT_STATE2:
+	case KVM_CAP_REINJECT_CONTROL:
 		return true;
 	default:
 		return false;

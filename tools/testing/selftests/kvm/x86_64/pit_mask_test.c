@@ -4,12 +4,10 @@
  * injected while IOAPIC pin 0 is masked is lost, so its ack never comes;
  * KVM's mask notifier resets the reinjection state when the pin is
  * unmasked (i8254.c pit_mask_notifer()), and ticks flow again.  Linux's
- * check_timer() masks and unmasks the timer pin during boot.
- *
- * Pending on Kestrel (PENDING_PROGS: run against stock KVM only): the
- * in-kernel irqchip has no mask notifiers yet, so in reinject mode (the
- * default) IRQ 0 stops for good after such a tick and this guest waits in
- * HLT until the harness's timeout.
+ * check_timer() masks and unmasks the timer pin during boot.  Without the
+ * mask notifier, in reinject mode (the default) IRQ 0 stops for good
+ * after such a tick and this guest waits in HLT until the harness's
+ * timeout (what Kestrel did before it had them).
  */
 #include <errno.h>
 #include <stdlib.h>
