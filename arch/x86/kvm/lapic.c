@@ -50,18 +50,13 @@
 
 #include <kestrel/kvm_host.h>
 #include "cpuid.h"
+#include "irq.h"
 #include "lapic.h"
 #include "msr.h"
 #include "x86.h"
 
 /* KVM's min_timer_period_us default (200 us). */
 #define KVM_LAPIC_MIN_PERIOD_NS	(200 * NSEC_PER_USEC)
-
-static bool kvm_split_irqchip(struct kvm *kvm)
-{
-	/* Pairs with the smp_store_release() when the mode is enabled. */
-	return smp_load_acquire(&kvm->arch.irqchip_split);
-}
 
 /*
  * Time for the model: host monotonic ns (the hrtimer's clock) and the
@@ -272,11 +267,8 @@ long kvm_lapic_check_extension(long ext)
 {
 	switch (ext) {
 	case KVM_CAP_SPLIT_IRQCHIP:
-	case KVM_CAP_SIGNAL_MSI:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return 1;
-	case KVM_CAP_IRQ_ROUTING:
-		return KVM_MAX_IRQ_ROUTES;
 	default:
 		return 0;
 	}
@@ -301,7 +293,7 @@ int kvm_lapic_enable_split_irqchip(struct kvm *kvm, u64 nr_routes)
 
 	mutex_lock(&kvm->lock);
 	r = -EEXIST;
-	if (kvm->arch.irqchip_split || kvm->created_vcpus)
+	if (kvm->arch.irqchip_mode || kvm->created_vcpus)
 		goto out_unlock;
 	mutex_lock(&kvm->slots_lock);
 	r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, LAPIC_DEFAULT_BASE,
@@ -312,17 +304,11 @@ int kvm_lapic_enable_split_irqchip(struct kvm *kvm, u64 nr_routes)
 	dev = NULL;	/* the bus owns it now (destructor) */
 	kvm->arch.nr_reserved_ioapic_pins = nr_routes;
 	/* vCPUs created from now on get an APIC (kvm->lock orders them). */
-	smp_store_release(&kvm->arch.irqchip_split, true);
+	smp_store_release(&kvm->arch.irqchip_mode, KVM_IRQCHIP_MODE_SPLIT);
 out_unlock:
 	mutex_unlock(&kvm->lock);
 	kfree(dev);
 	return r;
-}
-
-void kvm_lapic_destroy_vm(struct kvm *kvm)
-{
-	/* The MMIO device is freed with the bus (its destructor). */
-	kvfree(rcu_dereference_protected(kvm->arch.irq_routing, 1));
 }
 
 /*
@@ -435,92 +421,6 @@ void kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
 }
 
 /*
- * KVM_SIGNAL_MSI (api.rst 4.71): how many APICs took it.  A destination no
- * APIC has is 0, not the -1 api.rst allows: what stock KVM 6.1 answers
- * (its APIC map finds no target and delivers nothing).
- */
-static long kvm_lapic_signal_msi(struct kvm *kvm, void __user *argp)
-{
-	struct kvm_apic_irq irq;
-	struct kvm_msi msi;
-
-	if (copy_from_user(&msi, argp, sizeof(msi)))
-		return -EFAULT;
-	if (!kvm_split_irqchip(kvm) || (msi.flags & ~KVM_MSI_VALID_DEVID))
-		return -EINVAL;
-	if (kvm_msi_route_invalid(msi.address_hi, false))
-		return -EINVAL;
-	if (!kvm_msi_decode(msi.address_lo, msi.address_hi, msi.data, false,
-			    &irq))
-		return -1;
-	return max(__kvm_apic_deliver(kvm, NULL, &irq, LAPIC_SH_NONE), 0);
-}
-
-/*
- * KVM_SET_GSI_ROUTING (api.rst 4.52) with the split irqchip: MSI entries
- * only (irqchip entries are -EINVAL, the irqchips being in userspace).
- * The table is built aside, published under irq_lock with RCU, and the old
- * one freed after a grace period; then every vCPU rescans which EOIs
- * userspace's IOAPIC needs.
- */
-static long kvm_lapic_set_gsi_routing(struct kvm *kvm, void __user *argp)
-{
-	struct kvm_irq_routing __user *uarg = argp;
-	struct kvm_irq_routing_opts opts = { .split_irqchip = true };
-	struct kvm_irq_routing_entry *ue = NULL;
-	struct kvm_irq_routing_table *rt, *old;
-	struct kvm_irq_routing hdr;
-	struct kvm_vcpu *v;
-	size_t size;
-	long r;
-	int i, n;
-
-	if (copy_from_user(&hdr, uarg, sizeof(hdr)))
-		return -EFAULT;
-	if (!kvm_split_irqchip(kvm))
-		return -EINVAL;
-	if (hdr.nr > KVM_MAX_IRQ_ROUTES || hdr.flags)
-		return -EINVAL;
-	if (hdr.nr) {
-		ue = vmemdup_user(uarg->entries,
-				  array_size(sizeof(*ue), hdr.nr));
-		if (IS_ERR(ue))
-			return PTR_ERR(ue);
-	}
-	r = kvm_irq_routing_prepare(ue, hdr.nr, hdr.flags, &size);
-	if (r)
-		goto out;
-	rt = kvzalloc(size, GFP_KERNEL_ACCOUNT);
-	r = -ENOMEM;
-	if (!rt)
-		goto out;
-	r = kvm_irq_routing_build(rt, size, ue, hdr.nr, &opts);
-	if (r) {
-		kvfree(rt);
-		goto out;
-	}
-	mutex_lock(&kvm->arch.irq_lock);
-	old = rcu_replace_pointer(kvm->arch.irq_routing, rt,
-				  lockdep_is_held(&kvm->arch.irq_lock));
-	mutex_unlock(&kvm->arch.irq_lock);
-	synchronize_rcu();
-	kvfree(old);
-
-	n = atomic_read(&kvm->nr_vcpus);
-	smp_rmb(); /* nr_vcpus before the vCPUs it counts (kvm_main.c) */
-	for (i = 0; i < n; i++) {
-		v = xa_load(&kvm->vcpus, i);
-		if (v && v->arch.apic) {
-			atomic_set(&v->arch.scan_ioapic, 1);
-			kvm_vcpu_kick(v);
-		}
-	}
-out:
-	kvfree(ue);
-	return r;
-}
-
-/*
  * The vCPU thread: which vectors of level-triggered MSI routes of the
  * reserved IOAPIC pins (GSIs below KVM_CAP_SPLIT_IRQCHIP's args[0]) are
  * destined to this vCPU.
@@ -570,23 +470,6 @@ int kvm_lapic_check_ioapic_eoi(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
-void kvm_lapic_init_vm(struct kvm *kvm)
-{
-	mutex_init(&kvm->arch.irq_lock);
-}
-
-long kvm_lapic_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
-{
-	switch (ioctl) {
-	case KVM_SIGNAL_MSI:
-		return kvm_lapic_signal_msi(kvm, argp);
-	case KVM_SET_GSI_ROUTING:
-		return kvm_lapic_set_gsi_routing(kvm, argp);
-	default:
-		return -ENOTTY;
-	}
-}
-
 /*
  * vCPU life cycle
  */
@@ -614,8 +497,8 @@ int kvm_lapic_vcpu_create(struct kvm_vcpu *vcpu)
 	struct kvm_lapic *apic;
 	struct lapic_cfg cfg;
 
-	/* Counted in created_vcpus: irqchip_split cannot change now. */
-	if (!kvm_split_irqchip(vcpu->kvm))
+	/* Counted in created_vcpus: irqchip_mode cannot change now. */
+	if (!kvm_irqchip_lapics(vcpu->kvm))
 		return 0;
 	apic = kzalloc(sizeof(*apic), GFP_KERNEL_ACCOUNT);
 	if (!apic)

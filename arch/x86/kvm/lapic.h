@@ -38,10 +38,6 @@ static inline bool lapic_in_kernel(struct kvm_vcpu *vcpu)
 
 long kvm_lapic_check_extension(long ext);
 int kvm_lapic_enable_split_irqchip(struct kvm *kvm, u64 nr_routes);
-long kvm_lapic_vm_ioctl(struct kvm *kvm, unsigned int ioctl,
-			void __user *argp);
-void kvm_lapic_init_vm(struct kvm *kvm);
-void kvm_lapic_destroy_vm(struct kvm *kvm);
 int kvm_lapic_check_ioapic_eoi(struct kvm_vcpu *vcpu);
 
 int kvm_lapic_vcpu_create(struct kvm_vcpu *vcpu);

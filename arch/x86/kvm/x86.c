@@ -24,6 +24,7 @@
 #include <kestrel/kvm_host.h>
 #include "cpuid.h"
 #include "kvmclock.h"
+#include "irq.h"
 #include "lapic.h"
 #include "msr.h"
 #include "x86.h"
@@ -239,7 +240,8 @@ long kvm_arch_check_extension(long ext)
 		       kvm_msr_check_extension(ext) ?:
 		       kvm_clock_check_extension(ext) ?:
 		       kvm_mce_check_extension(ext) ?:
-		       kvm_lapic_check_extension(ext);
+		       kvm_lapic_check_extension(ext) ?:
+		       kvm_irq_check_extension(ext);
 	}
 }
 
@@ -273,7 +275,7 @@ int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 	if (r)
 		return r;
 	kvm_clock_init_vm(kvm);
-	kvm_lapic_init_vm(kvm);
+	kvm_irq_init_vm(kvm);
 	r = kvm_mmu_init_vm(kvm);
 	if (r)
 		kvm_vm_msr_free(kvm);
@@ -282,7 +284,7 @@ int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 
 void kvm_arch_destroy_vm(struct kvm *kvm)
 {
-	kvm_lapic_destroy_vm(kvm);
+	kvm_irq_destroy_vm(kvm);
 	kvm_mmu_destroy_vm(kvm);
 	kvm_vm_msr_free(kvm);
 }
@@ -336,7 +338,9 @@ long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg)
 		return kvm_vm_ioctl_clock(kvm, ioctl, argp);
 	case KVM_SIGNAL_MSI:
 	case KVM_SET_GSI_ROUTING:
-		return kvm_lapic_vm_ioctl(kvm, ioctl, argp);
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS:
+		return kvm_irq_vm_ioctl(kvm, ioctl, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -7,6 +7,7 @@
 #define KESTREL_KVM_ARCH_H
 
 #include <linux/bitmap.h>
+#include <linux/list.h>
 #include <linux/types.h>
 #include <asm/fpu/types.h>
 #include <asm/kvm_vcpu_regs.h>
@@ -18,6 +19,7 @@ struct kvm_vcpu_msrs;			/* msr.h */
 struct kvm_vm_msrs;			/* msr.h */
 struct kvm_lapic;			/* lapic.h */
 struct kvm_irq_routing_table;		/* irq_routing.h */
+struct kvm_irqchip;			/* irq.h */
 
 enum kvm_reg {
 	VCPU_REGS_RAX = __VCPU_REGS_RAX,
@@ -49,12 +51,23 @@ struct kvm_arch {
 	int tdp_levels;
 	struct kvm_vm_msrs *msrs;	/* MSR filter, user-space MSR exits */
 	struct kvm_clock clock;		/* kvmclock.c */
-	/* KVM_CAP_SPLIT_IRQCHIP: every vCPU has an in-kernel LAPIC (lapic.c). */
-	bool irqchip_split;
+	/*
+	 * KVM_IRQCHIP_* (irq.h): none, split (KVM_CAP_SPLIT_IRQCHIP: LAPICs
+	 * in the kernel) or kernel (KVM_CREATE_IRQCHIP: also the PIC and
+	 * IOAPIC).  Set once, before any vCPU, with smp_store_release().
+	 */
+	u8 irqchip_mode;
 	u32 nr_reserved_ioapic_pins;
-	/* KVM_SET_GSI_ROUTING (lapic.c): published under irq_lock, RCU. */
+	/* KVM_CREATE_IRQCHIP's PIC and IOAPIC (irq.c), or NULL. */
+	struct kvm_irqchip *irqchip;
+	/*
+	 * GSI routing (irq.c): published under irq_lock with RCU; also
+	 * serializes the ack notifier list and the irq source ids.
+	 */
 	struct mutex irq_lock;
 	struct kvm_irq_routing_table __rcu *irq_routing;
+	struct hlist_head irq_ack_notifier_list;	/* RCU */
+	unsigned long irq_sources_bitmap;
 };
 
 /* A guest instruction that needs userspace to finish: KVM_EXIT_IO/MMIO. */
