@@ -68,6 +68,7 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_COALESCED_MMIO:
 	case KVM_CAP_COALESCED_PIO:
+	case KVM_CAP_IRQFD:
 		return true;
 	default:
 		return false;

@@ -1,0 +1,780 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM_IRQFD (api.rst 4.75): an eventfd signal raises a GSI in the
+ * in-kernel irqchip with no exit to userspace.
+ *
+ * - The errno of every refusal, as KVM 6.1 has them: no in-kernel irqchip,
+ *   unknown flags, bad or non-eventfd fds, resampling without the full
+ *   irqchip, one eventfd assigned twice (any GSI); deassigning what is not
+ *   assigned is 0.
+ * - With the split irqchip and MSI routes (KVM_SET_GSI_ROUTING): the guest
+ *   (xAPIC enabled, an IDT handler counting each vector) sleeps in HLT
+ *   while its vCPU thread stays in KVM_RUN; the host writes the eventfd
+ *   and the guest wakes with the interrupt.  The irqfd consumes the count.
+ *   A signal pending before assignment is injected then.  Deassign stops
+ *   delivery (the count stays unread, the vector never reaches IRR);
+ *   closing the eventfd tears the irqfd down; a routing change sends the
+ *   next signal to the new vector.
+ * - VMs destroyed (VM fd closed with the vCPU in KVM_RUN, then the vCPU
+ *   fd) while another thread signals their irqfds, and while it closes
+ *   the eventfds: the kernel log must stay clean.
+ * - With KVM_CREATE_IRQCHIP: a level-triggered IOAPIC pin driven by a
+ *   resampling irqfd stays high until the guest's EOI, which lowers it
+ *   (IOAPIC IRR clear, no re-delivery) and signals the resamplefd; a new
+ *   signal delivers again; two irqfds on one GSI share the resampling.
+ *
+ * Every test passes on stock KVM.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "kvm_util.h"
+#include "processor.h"
+#include "test_util.h"
+#include "ucall.h"
+
+#define READY_PORT	0x3f40		/* APIC (and IOAPIC) programmed */
+#define DONE_PORT	0x3f41		/* TOTAL reached WANT */
+
+#define VEC_A		0x51
+#define VEC_B		0x52
+#define VEC_L		0x53		/* the level-triggered IOAPIC pin */
+
+#define COUNT_A_GPA	0x21000
+#define COUNT_B_GPA	0x21008
+#define COUNT_L_GPA	0x21010
+#define TOTAL_GPA	0x21018		/* every handler counts here too */
+#define WANT_GPA	0x21020		/* the host's target for TOTAL */
+
+#define APIC_GPA	0xfee00000	/* also pasted into assembly */
+#define APIC_SVR	0xf0
+#define APIC_EOI	0xb0
+#define APIC_IRR	0x200
+#define APIC_LVT0	0x350
+#define IOAPIC_GPA	0xfec00000
+#define IOAPIC_PIN	5		/* GSI 5 in KVM's default routing */
+
+#define GSI_A		30		/* MSI routes, above the IOAPIC pins */
+#define GSI_B		31
+
+/* Bounds for waits that succeed in milliseconds even under TCG. */
+#define WAIT_NS		(20 * 1000000000ULL)
+
+/*
+ * Handlers: count the vector and the total, EOI (SDM vol. 3A 10.8.5; for
+ * a level-triggered vector the LAPIC passes the EOI on to the IOAPIC,
+ * 10.8.5 and the 82093AA datasheet 3.2.4), return.
+ */
+#define HANDLER(name, count)						\
+	name ":\n"							\
+	"	push %rax\n"						\
+	"	incq " KVM_STR(count) "\n"				\
+	"	incq " KVM_STR(TOTAL_GPA) "\n"				\
+	"	movl $" KVM_STR(APIC_GPA) " + " KVM_STR(APIC_EOI) ", %eax\n" \
+	"	movl $0, (%rax)\n"					\
+	"	pop %rax\n"						\
+	"	iretq\n"
+
+__asm__(".pushsection .text\n"
+	HANDLER("vec_a_handler", COUNT_A_GPA)
+	HANDLER("vec_b_handler", COUNT_B_GPA)
+	HANDLER("vec_l_handler", COUNT_L_GPA)
+	".popsection\n");
+
+extern const u8 vec_a_handler[], vec_b_handler[], vec_l_handler[];
+
+static void mmio_write32(u64 gpa, u32 val)
+{
+	WRITE_ONCE(*(u32 *)(uintptr_t)gpa, val);
+}
+
+/*
+ * IOAPIC redirection entry of @pin (82093AA datasheet 3.2.4): fixed,
+ * physical destination APIC 0, active high, level-triggered, unmasked.
+ */
+static void guest_ioapic_route(u32 pin, u32 vector)
+{
+	mmio_write32(IOAPIC_GPA, 0x11 + 2 * pin);		/* high half */
+	mmio_write32(IOAPIC_GPA + 0x10, 0);
+	mmio_write32(IOAPIC_GPA, 0x10 + 2 * pin);
+	mmio_write32(IOAPIC_GPA + 0x10, vector | BIT(15));
+}
+
+/*
+ * Enable the APIC (and route the IOAPIC pin if asked), then forever: sleep
+ * in HLT until TOTAL reaches the host's WANT, and say so.  Interrupts are
+ * only open inside "sti; hlt" (the STI shadow covers the HLT), so each
+ * DONE exit comes with IF=0 and nothing is taken behind the host's back.
+ */
+static void guest_wait_loop(u64 ioapic)
+{
+	mmio_write32(APIC_GPA + APIC_SVR, 0x1ff);
+	/*
+	 * KVM resets the BSP's LINT0 to ExtINT, unmasked (its LINT0_REENABLED
+	 * quirk), so the in-kernel PIC, which also has GSI 5, would deliver
+	 * its own vector: mask LINT0, as an OS using the IOAPIC does.
+	 */
+	mmio_write32(APIC_GPA + APIC_LVT0, BIT(16));
+	/*
+	 * Touch the IDT and the handlers before the first interrupt, so its
+	 * delivery takes no nested page fault: QEMU's TCG SVM has been seen
+	 * to deliver an interrupt twice after one (on stock KVM too).
+	 */
+	READ_ONCE(*(const u64 *)GUEST_IDT_GPA);
+	READ_ONCE(vec_a_handler[0]);
+	READ_ONCE(vec_b_handler[0]);
+	READ_ONCE(vec_l_handler[0]);
+	if (ioapic)
+		guest_ioapic_route(IOAPIC_PIN, VEC_L);
+	guest_outb(READY_PORT, 0);
+	for (;;) {
+		while (READ_ONCE(*(u64 *)TOTAL_GPA) <
+		       READ_ONCE(*(u64 *)WANT_GPA))
+			__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+		guest_outb(DONE_PORT, 0);
+	}
+}
+
+/* A 64-bit interrupt gate (SDM vol. 3A, 6.14.1). */
+static void set_gate(struct kvm_vm *vm, int vector, u64 handler)
+{
+	u64 *idt = addr_gpa2hva(vm, GUEST_IDT_GPA);
+
+	idt[2 * vector] = (handler & 0xffff) | ((u64)GDT_SEL_CODE64 << 16) |
+			  (0x8eULL << 40) | ((handler >> 16 & 0xffff) << 48);
+	idt[2 * vector + 1] = handler >> 32;
+}
+
+static int enable_split(struct kvm_vm *vm)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_SPLIT_IRQCHIP,
+		.args = { 24 },
+	};
+
+	return ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
+}
+
+static void set_supported_cpuid(struct __test_metadata *_metadata,
+				struct kvm_vcpu *vcpu)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) +
+				      256 * sizeof(struct kvm_cpuid_entry2));
+
+	ASSERT_NE(NULL, c);
+	c->nent = 256;
+	ASSERT_EQ(0, ioctl(vcpu->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_CPUID2, c));
+	free(c);
+}
+
+enum irqchip_kind { SPLIT, FULL };
+
+/*
+ * A long-mode VM with an in-kernel irqchip and vCPU 0 in guest_wait_loop(),
+ * run up to READY_PORT.
+ */
+static struct kvm_vcpu *irq_guest(struct __test_metadata *_metadata,
+				  struct kvm_vm **vmp, enum irqchip_kind kind)
+{
+	struct kvm_sregs sregs;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	vm = vm_create_guest(GUEST_MODE_LONG64);
+	if (kind == SPLIT) {
+		ASSERT_EQ(0, enable_split(vm));
+	} else {
+		ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	}
+	vcpu = vm_vcpu_add_guest(vm, 0, GUEST_ENTRY(guest_wait_loop));
+	vcpu_args_set(vcpu, 1, (u64)(kind == FULL));
+	set_supported_cpuid(_metadata, vcpu);
+	set_gate(vm, VEC_A, ASM_SYMBOL_ADDR(vec_a_handler));
+	set_gate(vm, VEC_B, ASM_SYMBOL_ADDR(vec_b_handler));
+	set_gate(vm, VEC_L, ASM_SYMBOL_ADDR(vec_l_handler));
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.idt.limit = 256 * 16 - 1;
+	vcpu_sregs_set(vcpu, &sregs);
+	ASSERT_EQ(0, __vcpu_run(vcpu));
+	ASSERT_EQ((u32)KVM_EXIT_IO, vcpu->run->exit_reason)
+		TH_LOG("exit %s", exit_reason_str(vcpu->run->exit_reason));
+	ASSERT_EQ(READY_PORT, vcpu->run->io.port);
+	*vmp = vm;
+	return vcpu;
+}
+
+/* MSI routes: GSI_A to VEC_A and GSI_B to @vec_b, on APIC 0. */
+static int set_msi_routes(struct kvm_vm *vm, u32 vec_a, u32 vec_b)
+{
+	struct {
+		struct kvm_irq_routing hdr;
+		struct kvm_irq_routing_entry e[2];
+	} rt = {
+		.hdr.nr = 2,
+		.e[0] = {
+			.gsi = GSI_A, .type = KVM_IRQ_ROUTING_MSI,
+			.u.msi = { .address_lo = APIC_GPA, .data = vec_a },
+		},
+		.e[1] = {
+			.gsi = GSI_B, .type = KVM_IRQ_ROUTING_MSI,
+			.u.msi = { .address_lo = APIC_GPA, .data = vec_b },
+		},
+	};
+
+	return ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt);
+}
+
+static int irqfd(struct kvm_vm *vm, int fd, u32 gsi, u32 flags, int rfd)
+{
+	struct kvm_irqfd a = {
+		.fd = fd, .gsi = gsi, .flags = flags, .resamplefd = rfd,
+	};
+
+	return ioctl(vm->fd, KVM_IRQFD, &a);
+}
+
+static void efd_signal(struct __test_metadata *_metadata, int fd)
+{
+	u64 one = 1;
+
+	ASSERT_EQ((ssize_t)sizeof(one), write(fd, &one, sizeof(one)));
+}
+
+/* The eventfd's count (0 when nothing is there; it is non-blocking). */
+static u64 efd_take(int fd)
+{
+	u64 v = 0;
+
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
+static u64 guest_u64(struct kvm_vm *vm, u64 gpa)
+{
+	u64 v;
+
+	vm_read_mem(vm, gpa, &v, sizeof(v));
+	return v;
+}
+
+static u64 ns_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static bool irr_has(struct __test_metadata *_metadata,
+		    struct kvm_vcpu *vcpu, u32 vector)
+{
+	struct kvm_lapic_state st;
+	u32 v;
+
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_GET_LAPIC, &st));
+	memcpy(&v, st.regs + APIC_IRR + 0x10 * (vector / 32), sizeof(v));
+	return v & (1U << (vector % 32));
+}
+
+/* KVM_RUN on its own thread, so the host can act while it sleeps. */
+struct runner {
+	struct kvm_vcpu *vcpu;
+	pthread_t th;
+	int r;
+	u32 exit_reason;
+	u16 port;
+	int done;
+};
+
+static void *run_thread(void *arg)
+{
+	struct runner *t = arg;
+
+	t->r = __vcpu_run(t->vcpu);
+	t->exit_reason = t->vcpu->run->exit_reason;
+	t->port = t->vcpu->run->io.port;
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void on_sigusr1(int sig)
+{
+}
+
+/* SIGUSR1 interrupts KVM_RUN (-EINTR): how a stuck runner is stopped. */
+static void install_kick(void)
+{
+	struct sigaction sa = { .sa_handler = on_sigusr1 };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+static bool runner_done(struct runner *t)
+{
+	return __atomic_load_n(&t->done, __ATOMIC_ACQUIRE);
+}
+
+/* Wait for the runner, at most WAIT_NS; kick it out of KVM_RUN if late. */
+static void runner_join(struct runner *t)
+{
+	u64 t0 = ns_now();
+
+	while (!runner_done(t) && ns_now() - t0 < WAIT_NS)
+		usleep(1000);
+	while (!runner_done(t)) {
+		pthread_kill(t->th, SIGUSR1);
+		usleep(10000);
+	}
+	pthread_join(t->th, NULL);
+}
+
+/*
+ * Let the guest wait for TOTAL to reach @want, then signal each of @fds
+ * once.  The guest cannot get there without the interrupts, so its
+ * vCPU thread is still in KVM_RUN when the signals go out, and the next
+ * exit it sees is DONE_PORT: no exit was needed to deliver them.
+ */
+static void wait_for_total(struct __test_metadata *_metadata,
+			   struct kvm_vcpu *vcpu, u64 want,
+			   const int *fds, int nfds)
+{
+	struct runner t = { .vcpu = vcpu };
+	int i;
+
+	vm_write_mem(vcpu->vm, WANT_GPA, &want, sizeof(want));
+	ASSERT_EQ(0, pthread_create(&t.th, NULL, run_thread, &t));
+	usleep(20000);		/* most likely in HLT by now; not required */
+	if (nfds) {
+		EXPECT_FALSE(runner_done(&t));
+	}
+	for (i = 0; i < nfds; i++)
+		efd_signal(_metadata, fds[i]);
+	runner_join(&t);
+	ASSERT_EQ(0, t.r) TH_LOG("KVM_RUN: %s", strerror(-t.r));
+	ASSERT_EQ((u32)KVM_EXIT_IO, t.exit_reason)
+		TH_LOG("exit %s", exit_reason_str(t.exit_reason));
+	if (t.port == UCALL_PORT) {
+		struct ucall uc;
+
+		get_ucall(vcpu, &uc);	/* prints an exception or assertion */
+	}
+	ASSERT_EQ(DONE_PORT, t.port);
+	EXPECT_EQ(want, guest_u64(vcpu->vm, TOTAL_GPA));
+}
+
+TEST(ioctl_errors)
+{
+	struct kvm_vm *vm;
+	int efd, efd2;
+
+	TEST_REQUIRE_KVM();
+	EXPECT_EQ(1, kvm_check_cap(KVM_CAP_IRQFD));
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	efd2 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	ASSERT_LE(0, efd2);
+
+	/* No in-kernel irqchip: assigning fails, deassigning "works". */
+	vm = vm_create();
+	EXPECT_EQ(-1, irqfd(vm, efd, 1, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, irqfd(vm, efd, 1, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	/* Unknown flags, before anything else. */
+	EXPECT_EQ(-1, irqfd(vm, efd, 1, 1U << 2, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, irqfd(vm, efd, 1, KVM_IRQFD_FLAG_DEASSIGN | 1U << 31, 0));
+	EXPECT_EQ(EINVAL, errno);
+	/* Deassign looks the eventfd up: a bad fd, a fd of another kind. */
+	EXPECT_EQ(-1, irqfd(vm, -1, 1, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, irqfd(vm, vm->fd, 1, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_IRQFD, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	vm_free(vm);
+
+	vm = vm_create();
+	ASSERT_EQ(0, enable_split(vm));
+	EXPECT_EQ(-1, irqfd(vm, -1, 1, 0, 0));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, irqfd(vm, vm->fd, 1, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	/* Resampling needs the IOAPIC/PIC in the kernel, not the split one. */
+	EXPECT_EQ(-1, irqfd(vm, efd, 1, KVM_IRQFD_FLAG_RESAMPLE, efd2));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* One eventfd drives one irqfd per VM, whatever the GSI. */
+	EXPECT_EQ(0, irqfd(vm, efd, 1, 0, 0));
+	EXPECT_EQ(-1, irqfd(vm, efd, 1, 0, 0));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(-1, irqfd(vm, efd, 2, 0, 0));
+	EXPECT_EQ(EBUSY, errno);
+	/* Several eventfds may share a GSI. */
+	EXPECT_EQ(0, irqfd(vm, efd2, 1, 0, 0));
+	/* Deassign matches fd and GSI; a mismatch is a quiet no-op. */
+	EXPECT_EQ(0, irqfd(vm, efd, 2, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(-1, irqfd(vm, efd, 2, 0, 0));
+	EXPECT_EQ(EBUSY, errno);
+	/* RESAMPLE need not be given to deassign (api.rst). */
+	EXPECT_EQ(0, irqfd(vm, efd, 1, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(0, irqfd(vm, efd, 2, 0, 0));
+	EXPECT_EQ(0, irqfd(vm, efd, 2,
+			   KVM_IRQFD_FLAG_DEASSIGN | KVM_IRQFD_FLAG_RESAMPLE,
+			   0));
+	/* The VM goes with irqfds assigned (efd2 on GSI 1). */
+	vm_free(vm);
+	close(efd);
+	close(efd2);
+}
+
+TEST(msi_delivered_from_hlt)
+{
+	int fds[2], fd_a[1], i;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+	install_kick();
+	vcpu = irq_guest(_metadata, &vm, SPLIT);
+	ASSERT_EQ(0, set_msi_routes(vm, VEC_A, VEC_B));
+	fds[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	fds[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_EQ(0, irqfd(vm, fds[0], GSI_A, 0, 0));
+	ASSERT_EQ(0, irqfd(vm, fds[1], GSI_B, 0, 0));
+
+	/* One at a time, three times. */
+	fd_a[0] = fds[0];
+	for (i = 1; i <= 3; i++)
+		wait_for_total(_metadata, vcpu, i, fd_a, 1);
+	EXPECT_EQ(3ULL, guest_u64(vm, COUNT_A_GPA));
+	/* The irqfd took each signal: nothing left to read. */
+	EXPECT_EQ(0ULL, efd_take(fds[0]));
+
+	/* Both GSIs at once. */
+	wait_for_total(_metadata, vcpu, 5, fds, 2);
+	EXPECT_EQ(4ULL, guest_u64(vm, COUNT_A_GPA));
+	EXPECT_EQ(1ULL, guest_u64(vm, COUNT_B_GPA));
+	vm_free(vm);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/* A signal that came before KVM_IRQFD is injected when it is assigned. */
+TEST(pending_signal_injected_on_assign)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int efd;
+
+	TEST_REQUIRE_KVM();
+	install_kick();
+	vcpu = irq_guest(_metadata, &vm, SPLIT);
+	ASSERT_EQ(0, set_msi_routes(vm, VEC_A, VEC_B));
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	efd_signal(_metadata, efd);
+	ASSERT_EQ(0, irqfd(vm, efd, GSI_A, 0, 0));
+	wait_for_total(_metadata, vcpu, 1, NULL, 0);
+	EXPECT_EQ(1ULL, guest_u64(vm, COUNT_A_GPA));
+	vm_free(vm);
+	close(efd);
+}
+
+TEST(deassign_stops_delivery)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int efd;
+
+	TEST_REQUIRE_KVM();
+	install_kick();
+	vcpu = irq_guest(_metadata, &vm, SPLIT);
+	ASSERT_EQ(0, set_msi_routes(vm, VEC_A, VEC_B));
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_EQ(0, irqfd(vm, efd, GSI_A, 0, 0));
+	wait_for_total(_metadata, vcpu, 1, &efd, 1);
+
+	ASSERT_EQ(0, irqfd(vm, efd, GSI_A, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	/* Deassign is synchronous: from now on the signal stays unread. */
+	efd_signal(_metadata, efd);
+	usleep(50000);
+	EXPECT_EQ(1ULL, efd_take(efd));
+	EXPECT_FALSE(irr_has(_metadata, vcpu, VEC_A));
+	EXPECT_EQ(1ULL, guest_u64(vm, COUNT_A_GPA));
+	/* Assigned again, it works again. */
+	ASSERT_EQ(0, irqfd(vm, efd, GSI_A, 0, 0));
+	wait_for_total(_metadata, vcpu, 2, &efd, 1);
+	EXPECT_EQ(2ULL, guest_u64(vm, COUNT_A_GPA));
+	vm_free(vm);
+	close(efd);
+}
+
+TEST(eventfd_close_tears_down)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int efd, efd2;
+
+	TEST_REQUIRE_KVM();
+	install_kick();
+	vcpu = irq_guest(_metadata, &vm, SPLIT);
+	ASSERT_EQ(0, set_msi_routes(vm, VEC_A, VEC_B));
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_EQ(0, irqfd(vm, efd, GSI_A, 0, 0));
+	wait_for_total(_metadata, vcpu, 1, &efd, 1);
+	/* The last close of the eventfd (EPOLLHUP) takes the irqfd away. */
+	ASSERT_EQ(0, close(efd));
+	usleep(20000);
+	/* Routing changes and new irqfds on the GSI are unaffected. */
+	ASSERT_EQ(0, set_msi_routes(vm, VEC_B, VEC_A));
+	ASSERT_EQ(0, set_msi_routes(vm, VEC_A, VEC_B));
+	efd2 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_EQ(0, irqfd(vm, efd2, GSI_A, 0, 0));
+	wait_for_total(_metadata, vcpu, 2, &efd2, 1);
+	EXPECT_EQ(2ULL, guest_u64(vm, COUNT_A_GPA));
+	/* Deassigning after the close of its eventfd's twin: also fine. */
+	ASSERT_EQ(0, irqfd(vm, efd2, GSI_A, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	vm_free(vm);
+	close(efd2);
+}
+
+TEST(routing_change_redirects)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int efd;
+
+	TEST_REQUIRE_KVM();
+	install_kick();
+	vcpu = irq_guest(_metadata, &vm, SPLIT);
+	ASSERT_EQ(0, set_msi_routes(vm, VEC_A, VEC_B));
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_EQ(0, irqfd(vm, efd, GSI_A, 0, 0));
+	wait_for_total(_metadata, vcpu, 1, &efd, 1);
+	EXPECT_EQ(1ULL, guest_u64(vm, COUNT_A_GPA));
+	EXPECT_EQ(0ULL, guest_u64(vm, COUNT_B_GPA));
+
+	/* GSI_A now sends VEC_B. */
+	ASSERT_EQ(0, set_msi_routes(vm, VEC_B, VEC_A));
+	wait_for_total(_metadata, vcpu, 2, &efd, 1);
+	EXPECT_EQ(1ULL, guest_u64(vm, COUNT_A_GPA));
+	EXPECT_EQ(1ULL, guest_u64(vm, COUNT_B_GPA));
+
+	/* And back. */
+	ASSERT_EQ(0, set_msi_routes(vm, VEC_A, VEC_B));
+	wait_for_total(_metadata, vcpu, 3, &efd, 1);
+	EXPECT_EQ(2ULL, guest_u64(vm, COUNT_A_GPA));
+	EXPECT_EQ(1ULL, guest_u64(vm, COUNT_B_GPA));
+	vm_free(vm);
+	close(efd);
+}
+
+#define DESTROY_ROUNDS	8
+#define DESTROY_FDS	8
+
+struct signaller {
+	int fds[DESTROY_FDS];
+	int stop;
+	bool close_fds;		/* close the eventfds while signalling */
+	u64 writes;
+};
+
+/*
+ * Signal every eventfd, round after round, until told to stop (or, with
+ * close_fds, until it closed them itself after a while).
+ */
+static void *signal_thread(void *arg)
+{
+	struct signaller *s = arg;
+	u64 one = 1;
+	int i;
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		for (i = 0; i < DESTROY_FDS; i++) {
+			if (write(s->fds[i], &one, sizeof(one)) == sizeof(one))
+				s->writes++;
+		}
+		if (s->close_fds && s->writes > 200 * DESTROY_FDS) {
+			for (i = 0; i < DESTROY_FDS; i++)
+				close(s->fds[i]);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void destroy_round(struct __test_metadata *_metadata, bool close_fds)
+{
+	struct signaller s = { .close_fds = close_fds };
+	struct runner t = { 0 };
+	struct kvm_irq_routing *rt;
+	pthread_t sig_th;
+	struct kvm_vm *vm;
+	u64 want = ~0ULL;
+	int i;
+
+	t.vcpu = irq_guest(_metadata, &vm, SPLIT);
+	rt = calloc(1, sizeof(*rt) + DESTROY_FDS * sizeof(rt->entries[0]));
+	ASSERT_NE(NULL, rt);
+	rt->nr = DESTROY_FDS;
+	for (i = 0; i < DESTROY_FDS; i++) {
+		rt->entries[i].gsi = GSI_A + i;
+		rt->entries[i].type = KVM_IRQ_ROUTING_MSI;
+		rt->entries[i].u.msi.address_lo = APIC_GPA;
+		rt->entries[i].u.msi.data = i & 1 ? VEC_B : VEC_A;
+	}
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_SET_GSI_ROUTING, rt));
+	free(rt);
+	for (i = 0; i < DESTROY_FDS; i++) {
+		s.fds[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		ASSERT_LE(0, s.fds[i]);
+		ASSERT_EQ(0, irqfd(vm, s.fds[i], GSI_A + i, 0, 0));
+	}
+
+	/* The guest takes interrupts forever; its vCPU stays in KVM_RUN. */
+	vm_write_mem(vm, WANT_GPA, &want, sizeof(want));
+	ASSERT_EQ(0, pthread_create(&t.th, NULL, run_thread, &t));
+	ASSERT_EQ(0, pthread_create(&sig_th, NULL, signal_thread, &s));
+	usleep(20000);
+	/* The VM fd goes first (irqfds are released with it)... */
+	ASSERT_EQ(0, close(vm->fd));
+	vm->fd = -1;
+	usleep(10000);
+	/* ...then the vCPU leaves KVM_RUN and its fd goes: VM destroyed. */
+	pthread_kill(t.th, SIGUSR1);
+	runner_join(&t);
+	EXPECT_EQ(-EINTR, t.r);
+	vm_free(vm);
+	usleep(10000);
+	__atomic_store_n(&s.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(sig_th, NULL);
+	EXPECT_LT(0ULL, s.writes);
+	if (!close_fds) {
+		for (i = 0; i < DESTROY_FDS; i++)
+			close(s.fds[i]);
+	}
+}
+
+TEST(vm_destroyed_while_signalled)
+{
+	int i;
+
+	TEST_REQUIRE_KVM();
+	install_kick();
+	for (i = 0; i < DESTROY_ROUNDS; i++)
+		destroy_round(_metadata, i & 1);
+}
+
+/*
+ * Resampling (needs KVM_CREATE_IRQCHIP)
+ */
+
+static bool ioapic_irr(struct __test_metadata *_metadata, struct kvm_vm *vm,
+		       u32 pin)
+{
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+
+	EXPECT_EQ(0, ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+	return chip.chip.ioapic.irr & (1U << pin);
+}
+
+static struct kvm_vcpu *level_guest(struct __test_metadata *_metadata,
+				    struct kvm_vm **vmp)
+{
+	if (!kvm_check_cap(KVM_CAP_IRQCHIP))
+		SKIP_FIXTURE("no in-kernel IOAPIC/PIC (KVM_CAP_IRQCHIP)");
+	ASSERT_EQ(1, kvm_check_cap(KVM_CAP_IRQFD_RESAMPLE));
+	return irq_guest(_metadata, vmp, FULL);
+}
+
+TEST(resample_level_interrupt)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int efd, rfd, i;
+
+	TEST_REQUIRE_KVM();
+	install_kick();
+	vcpu = level_guest(_metadata, &vm);
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	rfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	/* Errors only the full irqchip gets to. */
+	EXPECT_EQ(-1, irqfd(vm, efd, IOAPIC_PIN, KVM_IRQFD_FLAG_RESAMPLE, -1));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, irqfd(vm, efd, IOAPIC_PIN, KVM_IRQFD_FLAG_RESAMPLE,
+			    vm->fd));
+	EXPECT_EQ(EINVAL, errno);
+
+	ASSERT_EQ(0, irqfd(vm, efd, IOAPIC_PIN, KVM_IRQFD_FLAG_RESAMPLE, rfd));
+	EXPECT_FALSE(ioapic_irr(_metadata, vm, IOAPIC_PIN));
+	for (i = 1; i <= 3; i++) {
+		/* Signal: delivered once, EOId by the handler... */
+		wait_for_total(_metadata, vcpu, i, &efd, 1);
+		EXPECT_EQ((u64)i, guest_u64(vm, COUNT_L_GPA));
+		/* ...which resampled: line low, not delivered again. */
+		EXPECT_EQ(1ULL, efd_take(rfd));
+		EXPECT_FALSE(ioapic_irr(_metadata, vm, IOAPIC_PIN));
+		EXPECT_FALSE(irr_has(_metadata, vcpu, VEC_L));
+	}
+	EXPECT_EQ(0ULL, efd_take(efd));
+
+	/* Deassigned: signals stay unread, resamplefd hears nothing. */
+	ASSERT_EQ(0, irqfd(vm, efd, IOAPIC_PIN, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	efd_signal(_metadata, efd);
+	usleep(50000);
+	EXPECT_EQ(1ULL, efd_take(efd));
+	EXPECT_FALSE(ioapic_irr(_metadata, vm, IOAPIC_PIN));
+	EXPECT_EQ(0ULL, efd_take(rfd));
+	vm_free(vm);
+	close(efd);
+	close(rfd);
+}
+
+/* Two resampling irqfds on one GSI: one EOI notifies both. */
+TEST(resample_shared_gsi)
+{
+	int efd[2], rfd[2], i;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+	install_kick();
+	vcpu = level_guest(_metadata, &vm);
+	for (i = 0; i < 2; i++) {
+		efd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		rfd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		ASSERT_EQ(0, irqfd(vm, efd[i], IOAPIC_PIN,
+				   KVM_IRQFD_FLAG_RESAMPLE, rfd[i]));
+	}
+	wait_for_total(_metadata, vcpu, 1, &efd[1], 1);
+	EXPECT_EQ(1ULL, efd_take(rfd[0]));
+	EXPECT_EQ(1ULL, efd_take(rfd[1]));
+	EXPECT_FALSE(ioapic_irr(_metadata, vm, IOAPIC_PIN));
+
+	/* One left: still resampled. */
+	ASSERT_EQ(0, irqfd(vm, efd[1], IOAPIC_PIN, KVM_IRQFD_FLAG_DEASSIGN,
+			   0));
+	wait_for_total(_metadata, vcpu, 2, &efd[0], 1);
+	EXPECT_EQ(1ULL, efd_take(rfd[0]));
+	EXPECT_EQ(0ULL, efd_take(rfd[1]));
+	EXPECT_FALSE(ioapic_irr(_metadata, vm, IOAPIC_PIN));
+	EXPECT_EQ(2ULL, guest_u64(vm, COUNT_L_GPA));
+	vm_free(vm);
+	for (i = 0; i < 2; i++) {
+		close(efd[i]);
+		close(rfd[i]);
+	}
+}
+
+TEST_HARNESS_MAIN
