@@ -125,10 +125,10 @@ struct kvm_io_bus {
  * taken before the arch's irq lock (ack notifier registration).
  */
 struct kvm_irqfds {
-	spinlock_t lock;
-	struct list_head items;		/* active irqfds; lock */
-	struct mutex mutex;
-	struct list_head resamplers;	/* one per GSI; mutex */
+	spinlock_t lock;		/* items */
+	struct list_head items;		/* active irqfds */
+	struct mutex mutex;		/* assign/deassign, resamplers */
+	struct list_head resamplers;	/* one per resampled GSI */
 };
 
 struct kvm {

@@ -89,8 +89,6 @@ __asm__(".pushsection .text\n"
 	HANDLER("vec_l_handler", COUNT_L_GPA)
 	".popsection\n");
 
-extern const u8 vec_a_handler[], vec_b_handler[], vec_l_handler[];
-
 static void mmio_write32(u64 gpa, u32 val)
 {
 	WRITE_ONCE(*(u32 *)(uintptr_t)gpa, val);
@@ -129,9 +127,9 @@ static void guest_wait_loop(u64 ioapic)
 	 * to deliver an interrupt twice after one (on stock KVM too).
 	 */
 	READ_ONCE(*(const u64 *)GUEST_IDT_GPA);
-	READ_ONCE(vec_a_handler[0]);
-	READ_ONCE(vec_b_handler[0]);
-	READ_ONCE(vec_l_handler[0]);
+	READ_ONCE(*(const u8 *)ASM_SYMBOL_ADDR(vec_a_handler));
+	READ_ONCE(*(const u8 *)ASM_SYMBOL_ADDR(vec_b_handler));
+	READ_ONCE(*(const u8 *)ASM_SYMBOL_ADDR(vec_l_handler));
 	if (ioapic)
 		guest_ioapic_route(IOAPIC_PIN, VEC_L);
 	guest_outb(READY_PORT, 0);
@@ -188,13 +186,12 @@ static struct kvm_vcpu *irq_guest(struct __test_metadata *_metadata,
 	struct kvm_sregs sregs;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
+	int r;
 
 	vm = vm_create_guest(GUEST_MODE_LONG64);
-	if (kind == SPLIT) {
-		ASSERT_EQ(0, enable_split(vm));
-	} else {
-		ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
-	}
+	r = kind == SPLIT ? enable_split(vm) :
+			    ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0);
+	ASSERT_EQ(0, r);
 	vcpu = vm_vcpu_add_guest(vm, 0, GUEST_ENTRY(guest_wait_loop));
 	vcpu_args_set(vcpu, 1, (u64)(kind == FULL));
 	set_supported_cpuid(_metadata, vcpu);
@@ -355,9 +352,7 @@ static void wait_for_total(struct __test_metadata *_metadata,
 	vm_write_mem(vcpu->vm, WANT_GPA, &want, sizeof(want));
 	ASSERT_EQ(0, pthread_create(&t.th, NULL, run_thread, &t));
 	usleep(20000);		/* most likely in HLT by now; not required */
-	if (nfds) {
-		EXPECT_FALSE(runner_done(&t));
-	}
+	EXPECT_TRUE(!nfds || !runner_done(&t));
 	for (i = 0; i < nfds; i++)
 		efd_signal(_metadata, fds[i]);
 	runner_join(&t);
