@@ -82,6 +82,14 @@ static int kvm_irq_routing_set(struct kvm *kvm,
 	return 0;
 }
 
+int kvm_irq_set_default_routing(struct kvm *kvm)
+{
+	struct kvm_irq_routing_entry ue[KVM_DEFAULT_IRQ_ROUTES];
+	u32 nr = kvm_default_irq_routing(ue);
+
+	return kvm_irq_routing_set(kvm, ue, nr, 0);
+}
+
 /* The vCPUs recompute which EOIs userspace's IOAPIC needs (split). */
 static void kvm_irq_rescan_ioapic(struct kvm *kvm)
 {
@@ -341,6 +349,9 @@ long kvm_irq_check_extension(long ext)
 {
 	switch (ext) {
 	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_IRQ_INJECT_STATUS:
+	case KVM_CAP_HLT:
 		return 1;
 	case KVM_CAP_IRQ_ROUTING:
 		return KVM_MAX_IRQ_ROUTES;
@@ -374,6 +385,6 @@ long kvm_irq_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 	case KVM_IRQ_LINE_STATUS:
 		return kvm_irq_line(kvm, ioctl, argp);
 	default:
-		return -ENOTTY;
+		return kvm_irqchip_vm_ioctl(kvm, ioctl, argp);
 	}
 }

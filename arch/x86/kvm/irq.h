@@ -42,12 +42,16 @@ void kvm_irq_destroy_vm(struct kvm *kvm);
 long kvm_irq_check_extension(long ext);
 long kvm_irq_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp);
 
+/* KVM_CREATE_IRQCHIP: KVM's default routes to the PIC and IOAPIC pins. */
+int kvm_irq_set_default_routing(struct kvm *kvm);
 /* An irqchip pin was acknowledged: run the ack notifiers of its GSI. */
 void kvm_notify_acked_irq(struct kvm *kvm, u32 irqchip, unsigned int pin);
 
 /*
  * The in-kernel PIC and IOAPIC (irqchip.c).
  */
+long kvm_irqchip_vm_ioctl(struct kvm *kvm, unsigned int ioctl,
+			  void __user *argp);
 void kvm_irqchip_destroy(struct kvm *kvm);
 /* Drop a source id from every line (irq_lock held). */
 void kvm_irqchip_clear_source(struct kvm *kvm, int irq_source_id);

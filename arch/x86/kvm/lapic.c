@@ -50,6 +50,7 @@
 
 #include <kestrel/kvm_host.h>
 #include "cpuid.h"
+#include "ioapic.h"
 #include "irq.h"
 #include "lapic.h"
 #include "msr.h"
@@ -164,13 +165,25 @@ static void kvm_lapic_fx(struct kvm_vcpu *vcpu, struct lapic_fx *fx)
 		__kvm_apic_deliver(vcpu->kvm, vcpu, &irq, icr->shorthand);
 	}
 	/*
-	 * The EOI of a vector that a level-triggered route of userspace's
-	 * IOAPIC sends to this vCPU: KVM_EXIT_IOAPIC_EOI before the next
-	 * entry, so that the IOAPIC can clear Remote IRR (as KVM 6.1, which
-	 * looks at the routes, not at TMR or the EOI-broadcast suppression).
+	 * Every EOI reaches the in-kernel IOAPIC, which runs the ack
+	 * notifiers of its pins with that vector (edge ones too: PIT
+	 * reinjection) and, for a level EOI that is broadcast (not
+	 * suppressed by SVR bit 12, SDM vol. 3A, 10.8.5), clears Remote IRR.
+	 * KVM filters by the vectors of interesting pins first; passing all
+	 * is the same, only slower.
 	 */
-	if (fx->eoi && test_bit(fx->eoi_vector,
-				vcpu->arch.ioapic_handled_vectors))
+	if (fx->eoi && kvm_irqchip_full(vcpu->kvm))
+		kvm_irqchip_ioapic_eoi(vcpu, fx->eoi_vector, fx->eoi_level,
+				       !fx->eoi_broadcast);
+	/*
+	 * Split: the EOI of a vector that a level-triggered route of
+	 * userspace's IOAPIC sends to this vCPU: KVM_EXIT_IOAPIC_EOI before
+	 * the next entry, so that the IOAPIC can clear Remote IRR (as KVM
+	 * 6.1, which looks at the routes, not at TMR or the EOI-broadcast
+	 * suppression).
+	 */
+	else if (fx->eoi && test_bit(fx->eoi_vector,
+				     vcpu->arch.ioapic_handled_vectors))
 		vcpu->arch.pending_ioapic_eoi = fx->eoi_vector;
 	if (fx->map_changed)
 		atomic_set(&vcpu->arch.scan_ioapic, 1);
@@ -279,35 +292,47 @@ long kvm_lapic_check_extension(long ext)
  * reserved for userspace's IOAPIC; -EINVAL above KVM's limit, -EEXIST once
  * an irqchip or a vCPU exists (as KVM 6.1).
  */
-int kvm_lapic_enable_split_irqchip(struct kvm *kvm, u64 nr_routes)
+/*
+ * The xAPIC page on the MMIO bus, when an irqchip mode is enabled:
+ * kvm->lock and slots_lock held.  The bus owns the device (destructor).
+ */
+int kvm_lapic_register_mmio(struct kvm *kvm)
 {
 	struct kvm_io_device *dev;
 	int r;
 
-	if (nr_routes > KVM_MAX_IRQ_ROUTES)
-		return -EINVAL;
+	lockdep_assert_held(&kvm->slots_lock);
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
 	if (!dev)
 		return -ENOMEM;
 	dev->ops = &kvm_lapic_mmio_ops;
+	r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, LAPIC_DEFAULT_BASE,
+				    LAPIC_MMIO_SIZE, dev);
+	if (r)
+		kfree(dev);
+	return r;
+}
 
+int kvm_lapic_enable_split_irqchip(struct kvm *kvm, u64 nr_routes)
+{
+	int r;
+
+	if (nr_routes > KVM_MAX_IRQ_ROUTES)
+		return -EINVAL;
 	mutex_lock(&kvm->lock);
 	r = -EEXIST;
 	if (kvm->arch.irqchip_mode || kvm->created_vcpus)
 		goto out_unlock;
 	mutex_lock(&kvm->slots_lock);
-	r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, LAPIC_DEFAULT_BASE,
-				    LAPIC_MMIO_SIZE, dev);
+	r = kvm_lapic_register_mmio(kvm);
 	mutex_unlock(&kvm->slots_lock);
 	if (r)
 		goto out_unlock;
-	dev = NULL;	/* the bus owns it now (destructor) */
 	kvm->arch.nr_reserved_ioapic_pins = nr_routes;
 	/* vCPUs created from now on get an APIC (kvm->lock orders them). */
 	smp_store_release(&kvm->arch.irqchip_mode, KVM_IRQCHIP_MODE_SPLIT);
 out_unlock:
 	mutex_unlock(&kvm->lock);
-	kfree(dev);
 	return r;
 }
 
@@ -330,8 +355,12 @@ static bool kvm_apic_match(struct kvm_lapic *t, struct kvm_lapic *src_apic,
 	return match;
 }
 
-/* Give @irq to one APIC and act on the result; 1 if it took it. */
-static int kvm_apic_accept(struct kvm_vcpu *vcpu, const struct kvm_apic_irq *irq)
+/*
+ * Give @irq to one APIC and act on the result; 1 if it took it.  @map
+ * (the IOAPIC's RTC pin) records who did.
+ */
+static int kvm_apic_accept(struct kvm_vcpu *vcpu, const struct kvm_apic_irq *irq,
+			   struct kvm_ioapic_dest_map *map)
 {
 	struct kvm_lapic *apic = vcpu->arch.apic;
 	struct lapic_irq li = {
@@ -363,6 +392,8 @@ static int kvm_apic_accept(struct kvm_vcpu *vcpu, const struct kvm_apic_irq *irq
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	if (a == LAPIC_DROPPED)
 		return 0;
+	if (map)
+		kvm_ioapic_dest_map_add(map, vcpu->vcpu_id, irq->vector);
 	kvm_vcpu_kick(vcpu);
 	return 1;
 }
@@ -374,8 +405,9 @@ static int kvm_apic_accept(struct kvm_vcpu *vcpu, const struct kvm_apic_irq *irq
  * not by the priority arbitration the SDM describes, which KVM does not
  * do either.  Returns -1 when no APIC matched, otherwise how many took it.
  */
-int __kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
-		       const struct kvm_apic_irq *irq, u8 shorthand)
+static int kvm_apic_deliver_to(struct kvm *kvm, struct kvm_vcpu *src,
+			       const struct kvm_apic_irq *irq, u8 shorthand,
+			       struct kvm_ioapic_dest_map *map)
 {
 	struct kvm_lapic *src_apic = src ? src->arch.apic : NULL;
 	bool lowest = irq->delivery_mode == LAPIC_DM_LOWEST ||
@@ -407,11 +439,24 @@ int __kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
 			continue;
 		if (r < 0)
 			r = 0;
-		r += kvm_apic_accept(v, irq);
+		r += kvm_apic_accept(v, irq, map);
 		if (lowest)
 			break;
 	}
 	return r;
+}
+
+int __kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
+		       const struct kvm_apic_irq *irq, u8 shorthand)
+{
+	return kvm_apic_deliver_to(kvm, src, irq, shorthand, NULL);
+}
+
+/* From the in-kernel IOAPIC, under its lock (irqchip.c). */
+int kvm_apic_deliver_map(struct kvm *kvm, const struct kvm_apic_irq *irq,
+			 struct kvm_ioapic_dest_map *map)
+{
+	return kvm_apic_deliver_to(kvm, NULL, irq, LAPIC_SH_NONE, map);
 }
 
 void kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
@@ -484,8 +529,11 @@ static void kvm_lapic_cfg(struct kvm_vcpu *vcpu, struct lapic_cfg *cfg)
 		cfg->x2apic = kvm_guest_cpuid_has(vcpu, X86_FEATURE_X2APIC);
 		cfg->tsc_deadline =
 			kvm_guest_cpuid_has(vcpu, X86_FEATURE_TSC_DEADLINE_TIMER);
-		/* KVM 6.1: with the split irqchip, when x2APIC is offered. */
-		cfg->directed_eoi = cfg->x2apic;
+		/*
+		 * KVM 6.1: with the split irqchip, when x2APIC is offered;
+		 * the in-kernel IOAPIC (version 0x11) has no EOI register.
+		 */
+		cfg->directed_eoi = cfg->x2apic && kvm_irqchip_split(vcpu->kvm);
 	}
 	cfg->lint0_quirk = true;
 	cfg->maxphyaddr = kvm_guest_maxphyaddr(vcpu);
@@ -721,11 +769,38 @@ static bool kvm_lapic_interrupt_allowed(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * An ExtINT waits for this vCPU: userspace's PIC vector (split irqchip,
+ * KVM_INTERRUPT), or the in-kernel PIC's INTR line, wired to vCPU 0.
+ * Whether the APIC lets it through is lapic_accepts_pic_intr().
+ */
+static bool kvm_lapic_has_extint(struct kvm_vcpu *vcpu)
+{
+	if (kvm_irqchip_full(vcpu->kvm))
+		return vcpu->vcpu_idx == 0 && kvm_irqchip_pic_output(vcpu->kvm);
+	return vcpu->arch.extint_pending >= 0;
+}
+
+/*
+ * The INTA cycle (no APIC lock held: the PIC may run ack notifiers).
+ * The in-kernel PIC answers a spurious IRQ7 if the request went away.
+ */
+static u8 kvm_lapic_take_extint(struct kvm_vcpu *vcpu)
+{
+	int vec;
+
+	if (kvm_irqchip_full(vcpu->kvm))
+		return kvm_irqchip_pic_read_irq(vcpu->kvm);
+	vec = vcpu->arch.extint_pending;
+	vcpu->arch.extint_pending = -1;
+	return vec;
+}
+
+/*
  * Interrupts off, IN_GUEST_MODE published, nothing else injected this
- * entry: CR8 from the APIC's TPR into the backend, then the ExtINT from
- * userspace's PIC or the APIC's highest pending vector if the guest can
- * take one now (SDM vol. 3A, 10.8.3), otherwise the interrupt window.
- * Returns whether an interrupt was injected.
+ * entry: CR8 from the APIC's TPR into the backend, then the PIC's ExtINT
+ * or the APIC's highest pending vector if the guest can take one now
+ * (SDM vol. 3A, 10.8.3), otherwise the interrupt window.  Returns whether
+ * an interrupt was injected.
  */
 bool kvm_lapic_inject(struct kvm_vcpu *vcpu)
 {
@@ -733,19 +808,16 @@ bool kvm_lapic_inject(struct kvm_vcpu *vcpu)
 	struct kvm_lapic *apic = a->apic;
 	bool busy = a->interrupt.injected || a->exception.injected ||
 		    a->nmi_injected;
-	bool want = false, done = false;
+	bool want = false, done = false, extint = false;
 	int vec;
 
 	raw_spin_lock(&apic->lock);
 	kvm_x86_ops->set_cr8(vcpu, lapic_get_cr8(&apic->s));
-	if (a->extint_pending >= 0 && lapic_accepts_pic_intr(&apic->s)) {
-		if (!busy && kvm_lapic_interrupt_allowed(vcpu)) {
-			a->interrupt.nr = a->extint_pending;
-			a->extint_pending = -1;
-			done = true;
-		} else {
+	if (kvm_lapic_has_extint(vcpu) && lapic_accepts_pic_intr(&apic->s)) {
+		if (!busy && kvm_lapic_interrupt_allowed(vcpu))
+			extint = true;
+		else
 			want = true;
-		}
 	} else {
 		vec = lapic_pending_vector(&apic->s);
 		if (vec >= 0 && !busy && kvm_lapic_interrupt_allowed(vcpu)) {
@@ -759,6 +831,10 @@ bool kvm_lapic_inject(struct kvm_vcpu *vcpu)
 		}
 	}
 	raw_spin_unlock(&apic->lock);
+	if (extint) {
+		a->interrupt.nr = kvm_lapic_take_extint(vcpu);
+		done = true;
+	}
 	if (done) {
 		a->interrupt.injected = true;
 		a->interrupt.soft = false;
@@ -822,7 +898,7 @@ static bool kvm_lapic_runnable(struct kvm_vcpu *vcpu)
 		return true;
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	irq = lapic_pending_vector(&apic->s) >= 0 ||
-	      (vcpu->arch.extint_pending >= 0 &&
+	      (kvm_lapic_has_extint(vcpu) &&
 	       lapic_accepts_pic_intr(&apic->s));
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	return irq && (vcpu->arch.rflags & X86_EFLAGS_IF);
@@ -888,7 +964,10 @@ int kvm_lapic_halt(struct kvm_vcpu *vcpu)
 	return 1;
 }
 
-/* kvm_run->ready_for_interrupt_injection for userspace's PIC (ExtINT). */
+/*
+ * kvm_run->ready_for_interrupt_injection (KVM's kvm_cpu_accept_dm_intr()):
+ * the APIC takes ExtINT and none waits.
+ */
 bool kvm_lapic_ready_for_extint(struct kvm_vcpu *vcpu)
 {
 	struct kvm_lapic *apic = vcpu->arch.apic;
@@ -898,7 +977,7 @@ bool kvm_lapic_ready_for_extint(struct kvm_vcpu *vcpu)
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	ok = lapic_accepts_pic_intr(&apic->s);
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
-	return ok && vcpu->arch.extint_pending < 0;
+	return ok && !kvm_lapic_has_extint(vcpu);
 }
 
 /*

@@ -38,6 +38,7 @@ static inline bool lapic_in_kernel(struct kvm_vcpu *vcpu)
 
 long kvm_lapic_check_extension(long ext);
 int kvm_lapic_enable_split_irqchip(struct kvm *kvm, u64 nr_routes);
+int kvm_lapic_register_mmio(struct kvm *kvm);
 int kvm_lapic_check_ioapic_eoi(struct kvm_vcpu *vcpu);
 
 int kvm_lapic_vcpu_create(struct kvm_vcpu *vcpu);
@@ -68,6 +69,9 @@ int kvm_lapic_queue_extint(struct kvm_vcpu *vcpu, u8 vector);
 void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
 int __kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
 		       const struct kvm_apic_irq *irq, u8 shorthand);
+struct kvm_ioapic_dest_map;
+int kvm_apic_deliver_map(struct kvm *kvm, const struct kvm_apic_irq *irq,
+			 struct kvm_ioapic_dest_map *map);
 void kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
 		      const struct kvm_apic_irq *irq);
 

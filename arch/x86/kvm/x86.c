@@ -352,6 +352,9 @@ long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg)
 	case KVM_SET_GSI_ROUTING:
 	case KVM_IRQ_LINE:
 	case KVM_IRQ_LINE_STATUS:
+	case KVM_CREATE_IRQCHIP:
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
 		return kvm_irq_vm_ioctl(kvm, ioctl, argp);
 	default:
 		return -ENOTTY;
@@ -1356,6 +1359,9 @@ static long kvm_vcpu_ioctl_interrupt(struct kvm_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (irq.irq >= KVM_NR_INTERRUPTS)
 		return -EINVAL;
+	/* KVM 6.1: -ENXIO with the in-kernel PIC, which is the only one. */
+	if (kvm_irqchip_full(vcpu->kvm))
+		return -ENXIO;
 	/* Split irqchip: only userspace's PIC uses it, as ExtINT. */
 	if (vcpu->arch.apic)
 		return kvm_lapic_queue_extint(vcpu, irq.irq);

@@ -19,7 +19,7 @@ struct kvm_vcpu_msrs;			/* msr.h */
 struct kvm_vm_msrs;			/* msr.h */
 struct kvm_lapic;			/* lapic.h */
 struct kvm_irq_routing_table;		/* irq_routing.h */
-struct kvm_irqchip;			/* irq.h */
+struct kvm_irqchips;			/* irqchip.c */
 
 enum kvm_reg {
 	VCPU_REGS_RAX = __VCPU_REGS_RAX,
@@ -59,7 +59,7 @@ struct kvm_arch {
 	u8 irqchip_mode;
 	u32 nr_reserved_ioapic_pins;
 	/* KVM_CREATE_IRQCHIP's PIC and IOAPIC (irq.c), or NULL. */
-	struct kvm_irqchip *irqchip;
+	struct kvm_irqchips *irqchip;
 	/*
 	 * GSI routing (irq.c): published under irq_lock with RCU; also
 	 * serializes the ack notifier list and the irq source ids.
