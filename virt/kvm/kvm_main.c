@@ -150,6 +150,7 @@ static long kvm_vm_ioctl_check_extension_generic(long ext)
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_COALESCED_PIO:
 	case KVM_CAP_IRQFD:
+	case KVM_CAP_IRQFD_RESAMPLE:
 		return 1;
 	case KVM_CAP_COALESCED_MMIO:
 		/* Where the ring is in the vCPU mapping, as KVM answers. */

@@ -72,6 +72,7 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_COALESCED_MMIO:
 	case KVM_CAP_COALESCED_PIO:
 	case KVM_CAP_IRQFD:
+	case KVM_CAP_IRQFD_RESAMPLE:
 		return true;
 	default:
 		return false;
