@@ -62,6 +62,7 @@ int kvm_irqchip_set_pin(struct kvm *kvm, u32 irqchip, u32 pin,
 /* As seen from the vCPUs (lapic.c). */
 bool kvm_irqchip_pic_output(struct kvm *kvm);
 int kvm_irqchip_pic_read_irq(struct kvm *kvm);
+void kvm_irqchip_rtc_restore(struct kvm_vcpu *vcpu);
 void kvm_irqchip_ioapic_eoi(struct kvm_vcpu *vcpu, u8 vector, bool level,
 			    bool directed);
 

@@ -94,9 +94,9 @@ static void kvm_pic_ack(void *opaque, u32 irqchip, unsigned int pin)
 {
 	struct kvm_irqchips *c = opaque;
 
-	/* i8259.h pins are 0..15; the routing table's chip pins 0..7. */
+	/* Pins 0..15 (slave 8..15), as the routing table keys them. */
 	raw_spin_unlock(&c->pic_lock);
-	kvm_notify_acked_irq(c->kvm, irqchip, pin & 7);
+	kvm_notify_acked_irq(c->kvm, irqchip, pin);
 	raw_spin_lock(&c->pic_lock);
 }
 
@@ -225,6 +225,8 @@ static int kvm_ioapic_mmio_read_dev(struct kvm_vcpu *vcpu,
 	raw_spin_unlock_irqrestore(&c->ioapic_lock, flags);
 	if (len == 1 || len == 2 || len == 4 || len == 8)
 		memcpy(val, &data, len);
+	else
+		memset(val, 0, len);	/* KVM drops it; no stale bytes */
 	return 0;
 }
 
@@ -263,6 +265,67 @@ static const struct kvm_io_device_ops kvm_ioapic_dev_ops = {
 	.read = kvm_ioapic_mmio_read_dev,
 	.write = kvm_ioapic_mmio_write_dev,
 };
+
+/* The RTC pin's message, for kvm_lapic_rtc_pending(); ioapic_lock held. */
+static void kvm_ioapic_rtc_irq(struct kvm_irqchips *c, struct kvm_apic_irq *irq)
+{
+	u64 e = c->ioapic.state.redirtbl[IOAPIC_RTC_PIN].bits;
+
+	memset(irq, 0, sizeof(*irq));
+	irq->vector = e & 0xff;
+	irq->dest_logical = e & BIT_ULL(11);
+	irq->dest_id = e >> 56;
+}
+
+/*
+ * Which vCPUs still owe the RTC interrupt an EOI, after KVM_SET_LAPIC of
+ * @vcpu (or, vcpu NULL, KVM_SET_IRQCHIP of the IOAPIC, for all): KVM's
+ * kvm_rtc_eoi_tracking_restore_*().  The IOAPIC lock is held across, then
+ * each LAPIC lock in turn (the lock order).
+ */
+static void kvm_ioapic_rtc_restore_one(struct kvm_irqchips *c,
+				       struct kvm_vcpu *vcpu,
+				       const struct kvm_apic_irq *irq)
+{
+	int pending = kvm_lapic_rtc_pending(vcpu, irq);
+
+	if (pending >= 0)
+		kvm_ioapic_rtc_restore(&c->ioapic, vcpu->vcpu_id, pending);
+}
+
+static void kvm_ioapic_rtc_restore_all(struct kvm_irqchips *c)
+{
+	struct kvm *kvm = c->kvm;
+	struct kvm_apic_irq irq;
+	struct kvm_vcpu *v;
+	unsigned long flags;
+	int i, n;
+
+	n = atomic_read(&kvm->nr_vcpus);
+	smp_rmb(); /* nr_vcpus before the vCPUs it counts (kvm_main.c) */
+	raw_spin_lock_irqsave(&c->ioapic_lock, flags);
+	kvm_ioapic_rtc_irq(c, &irq);
+	for (i = 0; i < n; i++) {
+		v = xa_load(&kvm->vcpus, i);
+		if (v)
+			kvm_ioapic_rtc_restore_one(c, v, &irq);
+	}
+	raw_spin_unlock_irqrestore(&c->ioapic_lock, flags);
+}
+
+void kvm_irqchip_rtc_restore(struct kvm_vcpu *vcpu)
+{
+	struct kvm_irqchips *c = kvm_irqchip(vcpu->kvm);
+	struct kvm_apic_irq irq;
+	unsigned long flags;
+
+	if (!c)
+		return;
+	raw_spin_lock_irqsave(&c->ioapic_lock, flags);
+	kvm_ioapic_rtc_irq(c, &irq);
+	kvm_ioapic_rtc_restore_one(c, vcpu, &irq);
+	raw_spin_unlock_irqrestore(&c->ioapic_lock, flags);
+}
 
 /*
  * An EOI from a LAPIC (lapic.c), no LAPIC lock held.  A pin that keeps
@@ -406,6 +469,7 @@ static long kvm_irqchip_set(struct kvm *kvm, void __user *argp)
 		raw_spin_lock_irqsave(&c->ioapic_lock, flags);
 		kvm_ioapic_set_state(&c->ioapic, &chip->chip.ioapic);
 		raw_spin_unlock_irqrestore(&c->ioapic_lock, flags);
+		kvm_ioapic_rtc_restore_all(c);
 		break;
 	default:
 		r = -EINVAL;

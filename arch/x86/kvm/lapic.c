@@ -288,11 +288,6 @@ long kvm_lapic_check_extension(long ext)
 }
 
 /*
- * KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP) (api.rst 7.10): args[0] routes
- * reserved for userspace's IOAPIC; -EINVAL above KVM's limit, -EEXIST once
- * an irqchip or a vCPU exists (as KVM 6.1).
- */
-/*
  * The xAPIC page on the MMIO bus, when an irqchip mode is enabled:
  * kvm->lock and slots_lock held.  The bus owns the device (destructor).
  */
@@ -313,6 +308,11 @@ int kvm_lapic_register_mmio(struct kvm *kvm)
 	return r;
 }
 
+/*
+ * KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP) (api.rst 7.10): args[0] routes
+ * reserved for userspace's IOAPIC; -EINVAL above KVM's limit, -EEXIST once
+ * an irqchip or a vCPU exists (as KVM 6.1).
+ */
 int kvm_lapic_enable_split_irqchip(struct kvm *kvm, u64 nr_routes)
 {
 	int r;
@@ -457,6 +457,29 @@ int kvm_apic_deliver_map(struct kvm *kvm, const struct kvm_apic_irq *irq,
 			 struct kvm_ioapic_dest_map *map)
 {
 	return kvm_apic_deliver_to(kvm, NULL, irq, LAPIC_SH_NONE, map);
+}
+
+/*
+ * For the IOAPIC's RTC tracking (KVM's kvm_rtc_eoi_tracking_restore_one()):
+ * -1 if @irq's destination is not this APIC, else whether its vector
+ * waits in IRR or ISR (kvm_apic_pending_eoi()).
+ */
+int kvm_lapic_rtc_pending(struct kvm_vcpu *vcpu, const struct kvm_apic_irq *irq)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	u32 word = (irq->vector / 32) * 4, bit = BIT(irq->vector % 32);
+	unsigned long flags;
+	int r = -1;
+
+	if (!apic)
+		return -1;
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	if (lapic_match_dest(&apic->s, NULL, irq->dest_id, irq->dest_logical,
+			     LAPIC_SH_NONE, true))
+		r = !!((apic->s.regs[LAPIC_IRR / 4 + word] |
+			apic->s.regs[LAPIC_ISR / 4 + word]) & bit);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	return r;
 }
 
 void kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
@@ -1033,6 +1056,7 @@ long kvm_lapic_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 	if (!r) {
 		fx.ipi = false;	/* restoring state sends nothing */
 		kvm_lapic_fx(vcpu, &fx);
+		kvm_irqchip_rtc_restore(vcpu);
 		kvm_vcpu_kick(vcpu);
 	}
 	return r;

@@ -72,6 +72,7 @@ int __kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
 struct kvm_ioapic_dest_map;
 int kvm_apic_deliver_map(struct kvm *kvm, const struct kvm_apic_irq *irq,
 			 struct kvm_ioapic_dest_map *map);
+int kvm_lapic_rtc_pending(struct kvm_vcpu *vcpu, const struct kvm_apic_irq *irq);
 void kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,
 		      const struct kvm_apic_irq *irq);
 

@@ -105,11 +105,16 @@ static u32 ioapic_read(u32 reg)
 	return READ_ONCE(*(u32 *)(uintptr_t)(IOAPIC_GPA + 0x10));
 }
 
-/* Redirection entry of @pin: @low (vector, trigger, unmasked), to APIC 0. */
+/* Redirection entry of @pin: @low (vector, trigger, unmasked), to @dest. */
+static void ioapic_route_to(u32 pin, u32 low, u32 dest)
+{
+	ioapic_write(0x11 + 2 * pin, dest << 24);	/* physical APIC ID */
+	ioapic_write(0x10 + 2 * pin, low);
+}
+
 static void ioapic_route(u32 pin, u32 low)
 {
-	ioapic_write(0x11 + 2 * pin, 0);		/* destination 0 */
-	ioapic_write(0x10 + 2 * pin, low);
+	ioapic_route_to(pin, low, 0);
 }
 
 /*
@@ -202,6 +207,26 @@ static void guest_halted(void)
 	mask_pic();
 	apic_write(APIC_SVR, 0x1ff);
 	ioapic_route(EDGE_PIN, EDGE_VECTOR);
+	guest_outb(READY_PORT, 0);
+	wait_count(EDGE_GPA, 1);
+	guest_outb(DONE_PORT, 0);
+	GUEST_DONE();
+}
+
+/* vCPU 0 routes the edge pin to APIC 1. */
+static void guest_route_to_1(void)
+{
+	mask_pic();
+	apic_write(APIC_SVR, 0x1ff);
+	ioapic_route_to(EDGE_PIN, EDGE_VECTOR, 1);
+	guest_outb(READY_PORT, 0);
+	GUEST_DONE();
+}
+
+/* vCPU 1 enables its APIC and waits for the interrupt. */
+static void guest_ap_waits(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
 	guest_outb(READY_PORT, 0);
 	wait_count(EDGE_GPA, 1);
 	guest_outb(DONE_PORT, 0);
@@ -545,6 +570,34 @@ TEST(get_set_irqchip)
 	vm_free(vm);
 }
 
+/* Any state userspace stores is taken, and lines still work after it. */
+TEST(set_irqchip_garbage)
+{
+	struct kvm_irqchip chip;
+	struct kvm_vm *vm;
+	int id, gsi;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create_guest(GUEST_MODE_LONG64);
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	for (id = 0; id <= KVM_IRQCHIP_IOAPIC; id++) {
+		memset(&chip, 0xff, sizeof(chip));
+		chip.chip_id = id;
+		chip.pad = 0;
+		EXPECT_EQ(0, ioctl(vm->fd, KVM_SET_IRQCHIP, &chip));
+	}
+	for (gsi = 0; gsi < 26; gsi++) {
+		EXPECT_NE(-100, line_status(vm, gsi, 1));
+		EXPECT_NE(-100, line_status(vm, gsi, 0));
+	}
+	EXPECT_EQ(-1, line_status(vm, 0xffffffff, 1));
+	for (id = 0; id <= KVM_IRQCHIP_IOAPIC; id++) {
+		chip.chip_id = id;
+		EXPECT_EQ(0, ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+	}
+	vm_free(vm);
+}
+
 TEST(gsi_routing_msi)
 {
 	struct {
@@ -568,6 +621,34 @@ TEST(gsi_routing_msi)
 	run_to_port(_metadata, vcpu, DONE_PORT);
 	EXPECT_EQ(1ULL, read_u64(vm, MSI_GPA));
 	run_to_done(_metadata, vcpu);
+	vm_free(vm);
+}
+
+/* A redirection entry with another destination reaches that vCPU only. */
+TEST(ioapic_to_vcpu1)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct kvm_vcpu *vcpu, *ap;
+	struct kvm_sregs sregs;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+	vcpu = irqchip_guest(_metadata, &vm, GUEST_ENTRY(guest_route_to_1));
+	ap = vm_vcpu_add_guest(vm, 1, GUEST_ENTRY(guest_ap_waits));
+	set_supported_cpuid(_metadata, ap);
+	vcpu_sregs_get(ap, &sregs);
+	sregs.idt.limit = 256 * 16 - 1;
+	vcpu_sregs_set(ap, &sregs);
+	/* With an in-kernel APIC an AP waits for INIT/SIPI: start it. */
+	ASSERT_EQ(0, ioctl(ap->fd, KVM_SET_MP_STATE, &mp));
+	run_to_port(_metadata, ap, READY_PORT);
+	run_to_port(_metadata, vcpu, READY_PORT);
+	run_to_done(_metadata, vcpu);
+	EXPECT_EQ(1, line_status(vm, EDGE_PIN, 1));
+	EXPECT_EQ(1, line_status(vm, EDGE_PIN, 0));
+	run_to_port(_metadata, ap, DONE_PORT);
+	EXPECT_EQ(1ULL, read_u64(vm, EDGE_GPA));
+	run_to_done(_metadata, ap);
 	vm_free(vm);
 }
 
