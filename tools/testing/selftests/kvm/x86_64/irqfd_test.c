@@ -403,11 +403,12 @@ static void log_stuck(struct __test_metadata *_metadata,
 	vcpu_regs_get(vcpu, &regs);
 	ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp);
 	vm_read_mem(vcpu->vm, LAST_RIP_GPA, &last, sizeof(last));
-	TH_LOG("counts %llu/%llu/%llu of %llu/%llu/%llu; IRR A %d B %d L %d; mp_state %u rip %#llx rflags %#llx; last interrupt at %#llx",
+	TH_LOG("counts %llu/%llu/%llu of %llu/%llu/%llu; IRR A %d B %d L %d",
 	       c.a, c.b, c.l, want->a, want->b, want->l,
 	       irr_has(_metadata, vcpu, VEC_A), irr_has(_metadata, vcpu, VEC_B),
-	       irr_has(_metadata, vcpu, VEC_L), mp.mp_state, regs.rip,
-	       regs.rflags, last);
+	       irr_has(_metadata, vcpu, VEC_L));
+	TH_LOG("mp_state %u rip %#llx rflags %#llx; last interrupt at %#llx",
+	       mp.mp_state, regs.rip, regs.rflags, last);
 }
 
 /*
