@@ -73,8 +73,13 @@ static struct kvm_irqchips *kvm_irqchip(struct kvm *kvm)
 /* The PIC's INTR line rose: vCPU 0 takes ExtINT (lapic.c decides). */
 static void kvm_pic_kick(struct kvm *kvm)
 {
-	struct kvm_vcpu *v = xa_load(&kvm->vcpus, 0);
+	struct kvm_vcpu *v;
 
+	/* Only a counted vCPU is complete and stays (kvm_main.c). */
+	if (atomic_read(&kvm->nr_vcpus) < 1)
+		return;
+	smp_rmb(); /* nr_vcpus before the vCPU it counts */
+	v = xa_load(&kvm->vcpus, 0);
 	if (v && v->arch.apic)
 		kvm_vcpu_kick(v);
 }
