@@ -22,6 +22,7 @@
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include <kestrel/kvm_arch.h>
@@ -117,6 +118,19 @@ struct kvm_io_bus {
 	struct kvm_io_range range[];
 };
 
+/*
+ * KVM_IRQFD (eventfd.c).  @lock is taken from eventfd wakeups (interrupts
+ * off, under the eventfd's wait-queue lock): irqfds only, no sleeping.
+ * @mutex serializes assign and deassign and guards the resamplers; it is
+ * taken before the arch's irq lock (ack notifier registration).
+ */
+struct kvm_irqfds {
+	spinlock_t lock;		/* items */
+	struct list_head items;		/* active irqfds */
+	struct mutex mutex;		/* assign/deassign, resamplers */
+	struct list_head resamplers;	/* one per resampled GSI */
+};
+
 struct kvm {
 	struct mm_struct *mm;		/* the creating process's, mmgrab()ed */
 	refcount_t users;		/* VM fd and every vCPU fd */
@@ -151,6 +165,7 @@ struct kvm {
 	/* Shared with userspace: every vCPU's mmap page COALESCED_MMIO. */
 	struct kvm_coalesced_mmio_ring *coalesced_mmio_ring;
 	spinlock_t ring_lock;			/* writers of the ring */
+	struct kvm_irqfds irqfds;		/* eventfd.c */
 
 	struct kvm_arch arch;
 };
@@ -224,6 +239,12 @@ void kvm_io_bus_destroy(struct kvm *kvm);
 
 /* virt/kvm/eventfd.c */
 int kvm_ioeventfd(struct kvm *kvm, const struct kvm_ioeventfd *args);
+int kvm_irqfd(struct kvm *kvm, const struct kvm_irqfd *args);
+void kvm_irqfd_vm_init(struct kvm *kvm);
+/* The VM fd is closing: every irqfd is gone, nothing runs, on return. */
+void kvm_irqfd_release(struct kvm *kvm);
+int kvm_irqfd_init(void);
+void kvm_irqfd_exit(void);
 
 /* virt/kvm/coalesced_mmio.c */
 int kvm_coalesced_mmio_init(struct kvm *kvm);
@@ -296,6 +317,12 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 
 /* Whether KVM_IRQFD and GSI routing may be used: any in-kernel irqchip. */
 bool kvm_arch_irqchip_in_kernel(struct kvm *kvm);
+/*
+ * Whether this KVM_IRQFD assignment may be made (KVM 6.1's x86 rule: an
+ * in-kernel irqchip, and for KVM_IRQFD_FLAG_RESAMPLE the full one of
+ * KVM_CREATE_IRQCHIP, whose IOAPIC and PIC EOIs resample the line).
+ */
+bool kvm_arch_irqfd_allowed(struct kvm *kvm, const struct kvm_irqfd *args);
 /* A free source id (-EFAULT when all are taken, as KVM), or put it back. */
 int kvm_request_irq_source_id(struct kvm *kvm);
 void kvm_free_irq_source_id(struct kvm *kvm, int irq_source_id);

@@ -149,6 +149,8 @@ static long kvm_vm_ioctl_check_extension_generic(long ext)
 	case KVM_CAP_IOEVENTFD_NO_LENGTH:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_COALESCED_PIO:
+	case KVM_CAP_IRQFD:
+	case KVM_CAP_IRQFD_RESAMPLE:
 		return 1;
 	case KVM_CAP_COALESCED_MMIO:
 		/* Where the ring is in the vCPU mapping, as KVM answers. */
@@ -541,6 +543,7 @@ static struct kvm *kvm_create_vm(unsigned long type)
 	spin_lock_init(&kvm->mmu_lock);
 	xa_init(&kvm->vcpus);
 	INIT_LIST_HEAD(&kvm->ioeventfds);
+	kvm_irqfd_vm_init(kvm);
 	if (kvm_coalesced_mmio_init(kvm))
 		goto err_free;
 
@@ -604,7 +607,14 @@ static void kvm_put_kvm(struct kvm *kvm)
 
 static int kvm_vm_release(struct inode *inode, struct file *filp)
 {
-	kvm_put_kvm(filp->private_data);
+	struct kvm *kvm = filp->private_data;
+
+	/*
+	 * As in KVM, irqfds go with the VM fd (only it can assign them),
+	 * even if vCPU fds keep the VM alive a while longer.
+	 */
+	kvm_irqfd_release(kvm);
+	kvm_put_kvm(kvm);
 	return 0;
 }
 
@@ -625,6 +635,15 @@ static long kvm_vm_ioctl_ioeventfd(struct kvm *kvm, unsigned long arg)
 	if (copy_from_user(&data, (void __user *)arg, sizeof(data)))
 		return -EFAULT;
 	return kvm_ioeventfd(kvm, &data);
+}
+
+static long kvm_vm_ioctl_irqfd(struct kvm *kvm, unsigned long arg)
+{
+	struct kvm_irqfd data;
+
+	if (copy_from_user(&data, (void __user *)arg, sizeof(data)))
+		return -EFAULT;
+	return kvm_irqfd(kvm, &data);
 }
 
 static long kvm_vm_ioctl_coalesced_mmio(struct kvm *kvm, unsigned int ioctl,
@@ -657,6 +676,8 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return kvm_vm_ioctl_check_extension_generic(arg);
 	case KVM_IOEVENTFD:
 		return kvm_vm_ioctl_ioeventfd(kvm, arg);
+	case KVM_IRQFD:
+		return kvm_vm_ioctl_irqfd(kvm, arg);
 	case KVM_REGISTER_COALESCED_MMIO:
 	case KVM_UNREGISTER_COALESCED_MMIO:
 		return kvm_vm_ioctl_coalesced_mmio(kvm, ioctl, arg);
@@ -756,10 +777,13 @@ static int __init kvm_init(void)
 	r = kvm_alloc_kick_masks();
 	if (r)
 		goto err_arch;
+	r = kvm_irqfd_init();
+	if (r)
+		goto err_masks;
 
 	r = hardware_enable_all();
 	if (r)
-		goto err_masks;
+		goto err_irqfd;
 	register_reboot_notifier(&kvm_reboot_notifier);
 
 	/* Last: once /dev/kvm exists, userspace may open it. */
@@ -777,6 +801,8 @@ static int __init kvm_init(void)
 err_hardware:
 	unregister_reboot_notifier(&kvm_reboot_notifier);
 	hardware_disable_all();
+err_irqfd:
+	kvm_irqfd_exit();
 err_masks:
 	kvm_free_kick_masks();
 err_arch:
@@ -789,6 +815,7 @@ static void __exit kvm_exit(void)
 	misc_deregister(&kvm_dev);
 	unregister_reboot_notifier(&kvm_reboot_notifier);
 	hardware_disable_all();
+	kvm_irqfd_exit();
 	kvm_free_kick_masks();
 	kvm_arch_exit();
 }

@@ -328,6 +328,18 @@ static long kvm_vm_ioctl_enable_cap(struct kvm *kvm, void __user *argp)
 	return kvm_vm_msr_enable_cap(kvm, &cap);
 }
 
+/*
+ * KVM_IRQFD needs an in-kernel irqchip; resampling needs the IOAPIC and
+ * PIC in the kernel too, since only their EOIs tell when to resample (KVM
+ * 6.1's kvm_arch_irqfd_allowed()).
+ */
+bool kvm_arch_irqfd_allowed(struct kvm *kvm, const struct kvm_irqfd *args)
+{
+	if (args->flags & KVM_IRQFD_FLAG_RESAMPLE)
+		return kvm_irqchip_full(kvm);
+	return kvm_arch_irqchip_in_kernel(kvm);
+}
+
 long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
