@@ -62,6 +62,7 @@ static int kvm_irq_routing_set(struct kvm *kvm,
 {
 	struct kvm_irq_routing_opts opts = {
 		.split_irqchip = kvm_irqchip_split(kvm),
+		.x2apic_format = READ_ONCE(kvm->arch.x2apic_format),
 	};
 	struct kvm_irq_routing_table *rt;
 	size_t size;
@@ -155,15 +156,19 @@ static int kvm_irq_set_msi(struct kvm *kvm,
 			   const struct kvm_kernel_irq_routing_entry *e,
 			   int level)
 {
+	bool x2apic_format = READ_ONCE(kvm->arch.x2apic_format);
 	struct kvm_apic_irq irq;
+	int r;
 
-	if (kvm_msi_route_invalid(e->msi.address_hi, false))
+	if (kvm_msi_route_invalid(e->msi.address_hi, x2apic_format))
 		return -EINVAL;
 	if (!level)
 		return -1;
 	kvm_msi_decode(e->msi.address_lo, e->msi.address_hi, e->msi.data,
-		       false, &irq);
-	return max(__kvm_apic_deliver(kvm, NULL, &irq, LAPIC_SH_NONE), 0);
+		       x2apic_format, &irq);
+	r = __kvm_apic_deliver(kvm, NULL, &irq, LAPIC_SH_NONE);
+	/* Stock's APIC map exists once a vCPU does: before, -1 (no target). */
+	return atomic_read(&kvm->nr_vcpus) ? max(r, 0) : r;
 }
 
 static int kvm_irq_set_entry(struct kvm *kvm,
@@ -398,6 +403,9 @@ long kvm_irq_check_extension(long ext)
 		return 1;
 	case KVM_CAP_IRQ_ROUTING:
 		return KVM_MAX_IRQ_ROUTES;
+	case KVM_CAP_X2APIC_API:
+		return KVM_X2APIC_API_USE_32BIT_IDS |
+		       KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK;
 	default:
 		return 0;
 	}

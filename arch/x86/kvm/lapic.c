@@ -60,6 +60,16 @@
 #define KVM_LAPIC_MIN_PERIOD_NS	(200 * NSEC_PER_USEC)
 
 /*
+ * Unless KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK is set, destination 0xff
+ * broadcasts to APICs in x2APIC mode too (KVM's default, for IOAPICs and
+ * MSIs that only know 8-bit IDs).
+ */
+static bool kvm_x2apic_broadcast_quirk(struct kvm *kvm)
+{
+	return !READ_ONCE(kvm->arch.x2apic_broadcast_quirk_disabled);
+}
+
+/*
  * Time for the model: host monotonic ns (the hrtimer's clock) and the
  * guest TSC at about the same instant.
  */
@@ -365,7 +375,7 @@ static bool kvm_apic_match(struct kvm_lapic *t, struct kvm_lapic *src_apic,
 	/* The source APIC is only compared by address: not locked. */
 	match = lapic_match_dest(&t->s, src_apic ? &src_apic->s : NULL,
 				 irq->dest_id, irq->dest_logical, shorthand,
-				 true);
+				 kvm_x2apic_broadcast_quirk(t->vcpu->kvm));
 	raw_spin_unlock_irqrestore(&t->lock, flags);
 	return match;
 }
@@ -490,7 +500,8 @@ int kvm_lapic_rtc_pending(struct kvm_vcpu *vcpu, const struct kvm_apic_irq *irq)
 		return -1;
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	if (lapic_match_dest(&apic->s, NULL, irq->dest_id, irq->dest_logical,
-			     LAPIC_SH_NONE, true))
+			     LAPIC_SH_NONE,
+			     kvm_x2apic_broadcast_quirk(vcpu->kvm)))
 		r = !!((apic->s.regs[LAPIC_IRR / 4 + word] |
 			apic->s.regs[LAPIC_ISR / 4 + word]) & bit);
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
@@ -528,7 +539,8 @@ static void kvm_lapic_scan_ioapic(struct kvm_vcpu *vcpu)
 			if (e[k].type != KVM_IRQ_ROUTING_MSI ||
 			    !kvm_msi_decode(e[k].msi.address_lo,
 					    e[k].msi.address_hi, e[k].msi.data,
-					    false, &irq) ||
+					    READ_ONCE(kvm->arch.x2apic_format),
+					    &irq) ||
 			    !irq.level_trig)
 				continue;
 			if (kvm_apic_match(vcpu->arch.apic, NULL, &irq,
@@ -1099,7 +1111,8 @@ long kvm_lapic_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 		if (!st)
 			return -ENOMEM;
 		raw_spin_lock_irqsave(&apic->lock, flags);
-		r = lapic_get_state(&apic->s, st->regs, &now, false);
+		r = lapic_get_state(&apic->s, st->regs, &now,
+				    READ_ONCE(vcpu->kvm->arch.x2apic_format));
 		raw_spin_unlock_irqrestore(&apic->lock, flags);
 		if (!r && copy_to_user(argp, st, sizeof(*st)))
 			r = -EFAULT;
@@ -1110,7 +1123,8 @@ long kvm_lapic_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 	if (IS_ERR(st))
 		return PTR_ERR(st);
 	raw_spin_lock_irqsave(&apic->lock, flags);
-	r = lapic_set_state(&apic->s, st->regs, &now, false, &fx);
+	r = lapic_set_state(&apic->s, st->regs, &now,
+			    READ_ONCE(vcpu->kvm->arch.x2apic_format), &fx);
 	kvm_lapic_sync_timer(apic);
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	kfree(st);

@@ -312,6 +312,22 @@ static long kvm_vm_ioctl_set_identity_map_addr(struct kvm *kvm,
 	return r;
 }
 
+/*
+ * KVM_CAP_X2APIC_API (api.rst 7.7): -EINVAL for unknown flags; a flag once
+ * set stays set, as in KVM 6.1.
+ */
+static int kvm_enable_x2apic_api(struct kvm *kvm, u64 flags)
+{
+	if (flags & ~(u64)(KVM_X2APIC_API_USE_32BIT_IDS |
+			   KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK))
+		return -EINVAL;
+	if (flags & KVM_X2APIC_API_USE_32BIT_IDS)
+		WRITE_ONCE(kvm->arch.x2apic_format, true);
+	if (flags & KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK)
+		WRITE_ONCE(kvm->arch.x2apic_broadcast_quirk_disabled, true);
+	return 0;
+}
+
 /* The VM's KVM_ENABLE_CAP (api.rst 4.37): flags must be 0. */
 static long kvm_vm_ioctl_enable_cap(struct kvm *kvm, void __user *argp)
 {
@@ -325,6 +341,8 @@ static long kvm_vm_ioctl_enable_cap(struct kvm *kvm, void __user *argp)
 		return kvm_set_max_vcpu_id(kvm, cap.args[0]);
 	if (cap.cap == KVM_CAP_SPLIT_IRQCHIP)
 		return kvm_lapic_enable_split_irqchip(kvm, cap.args[0]);
+	if (cap.cap == KVM_CAP_X2APIC_API)
+		return kvm_enable_x2apic_api(kvm, cap.args[0]);
 	return kvm_vm_msr_enable_cap(kvm, &cap);
 }
 

@@ -59,6 +59,13 @@ struct kvm_arch {
 	 */
 	u8 irqchip_mode;
 	u32 nr_reserved_ioapic_pins;
+	/*
+	 * KVM_CAP_X2APIC_API (api.rst 7.7), set once and never cleared:
+	 * 32-bit x2APIC IDs in MSIs and KVM_GET/SET_LAPIC, and no xAPIC
+	 * broadcast ID 0xff in x2APIC mode.
+	 */
+	bool x2apic_format;
+	bool x2apic_broadcast_quirk_disabled;
 	/* KVM_CREATE_IRQCHIP's PIC and IOAPIC (irq.c), or NULL. */
 	struct kvm_irqchips *irqchip;
 	/*

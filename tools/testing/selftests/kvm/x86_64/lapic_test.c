@@ -941,6 +941,67 @@ TEST(shutdown_resets_apic)
 	vm_free(vm);
 }
 
+/* vCPU 3 of a split-irqchip VM, in x2APIC mode; its APIC ID register. */
+static u32 x2apic_id_reg(struct __test_metadata *_metadata, u64 api_flags)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_X2APIC_API, .args = { api_flags },
+	};
+	struct kvm_lapic_state *ls = calloc(1, sizeof(*ls));
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u32 id;
+
+	vm = vm_create_guest(GUEST_MODE_LONG64);
+	EXPECT_EQ(0, enable_split(vm, 24));
+	if (api_flags)
+		EXPECT_EQ(0, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	vcpu = vm_vcpu_add_guest(vm, 3, GUEST_ENTRY(guest_msi));
+	set_supported_cpuid(_metadata, vcpu);
+	set_msr(vcpu, 0x1b, 0xfee00000ULL | BIT(11) | BIT(10));
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_GET_LAPIC, ls));
+	id = reg32(ls, 0x20);
+	free(ls);
+	vm_free(vm);
+	return id;
+}
+
+/*
+ * KVM_CAP_X2APIC_API (api.rst 7.7): the flags it reports and accepts;
+ * with 32-bit IDs, KVM_GET_LAPIC gives an x2APIC's ID as is (else in bits
+ * 31:24, the xAPIC place), and an MSI address_hi may not use bits 7:0.
+ */
+TEST(x2apic_api)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X2APIC_API };
+	struct kvm_msi msi = {
+		.address_lo = APIC_GPA, .address_hi = 1, .data = MSI_VECTOR,
+	};
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+	ASSERT_EQ(3, kvm_check_cap(KVM_CAP_X2APIC_API));
+	vm = vm_create_guest(GUEST_MODE_LONG64);
+	ASSERT_EQ(0, enable_split(vm, 24));
+	/* Before any vCPU, stock KVM has no APIC map: -1 for any MSI. */
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
+	vm_vcpu_add_guest(vm, 0, GUEST_ENTRY(guest_msi));
+	cap.args[0] = 4;
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(EINVAL, errno);
+	/* Without the 32-bit format, address_hi is ignored. */
+	EXPECT_LE(0, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
+	cap.args[0] = KVM_X2APIC_API_USE_32BIT_IDS |
+		      KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK;
+	EXPECT_EQ(0, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
+	EXPECT_EQ(EINVAL, errno);
+	vm_free(vm);
+
+	EXPECT_EQ(3U << 24, x2apic_id_reg(_metadata, 0));
+	EXPECT_EQ(3U, x2apic_id_reg(_metadata, KVM_X2APIC_API_USE_32BIT_IDS));
+}
+
 static u64 guest_rdmsr(u32 msr)
 {
 	u32 lo, hi;
