@@ -33,6 +33,8 @@ void stock_kvm_unload(void);
 
 /* The host CPU. */
 bool host_cpu_has(const char *flag);
+/* Running under QEMU TCG (the emulated host), not on hardware. */
+bool host_is_qemu_tcg(void);
 int host_max_cpu(void);
 bool host_cpu_online(int cpu);
 int host_cpu_set_online(int cpu, bool online);

@@ -2,6 +2,7 @@
 /*
  * Host-side helpers for Kestrel's selftests; see host_util.h.
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -130,6 +131,15 @@ bool host_cpu_has(const char *flag)
 	}
 	fclose(f);
 	return found;
+}
+
+/* The emulated host's CPU: QEMU's TCG says so in its hypervisor leaf. */
+bool host_is_qemu_tcg(void)
+{
+	unsigned int a, sig[3];
+
+	__cpuid(0x40000000, a, sig[0], sig[1], sig[2]);
+	return !memcmp(sig, "TCGTCGTCGTCG", sizeof(sig));
 }
 
 int host_max_cpu(void)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "host_util.h"
 #include "kvm_util.h"
 #include "processor.h"
 #include "ucall.h"
@@ -615,33 +616,61 @@ static bool join_or_dump(struct __test_metadata *_metadata,
 	return ok;
 }
 
-TEST(ipi_ping_pong)
+/* One ping-pong in a fresh VM; false if it stalled (then dumped). */
+static bool ping_pong(struct __test_metadata *_metadata, int r[2], u64 n[2])
 {
 	struct runner t0 = { 0 }, t1 = { 0 };
 	struct runner *t[2] = { &t0, &t1 };
 	pthread_t th[2];
 	struct kvm_vm *vm;
-	u64 n0, n1;
+	bool ok;
 
-	TEST_REQUIRE_KVM();
+	__atomic_store_n(&stop_runners, 0, __ATOMIC_SEQ_CST);
 	t0.vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_ping));
 	t1.vcpu = add_ap(_metadata, vm, GUEST_ENTRY(guest_ping));
 	vcpu_args_set(t0.vcpu, 1, 0ULL);
 	vcpu_args_set(t1.vcpu, 1, 1ULL);
 	ASSERT_EQ(0, pthread_create(&th[0], NULL, run_thread_stoppable, &t0));
 	ASSERT_EQ(0, pthread_create(&th[1], NULL, run_thread_stoppable, &t1));
-	EXPECT_TRUE(join_or_dump(_metadata, th, t, 20));
-	EXPECT_EQ(UCALL_DONE, t0.r)
-		TH_LOG("vCPU 0: exit %s port %#x",
-		       exit_reason_str(t0.exit_reason), t0.port);
-	EXPECT_EQ(UCALL_DONE, t1.r)
-		TH_LOG("vCPU 1: exit %s port %#x",
-		       exit_reason_str(t1.exit_reason), t1.port);
-	vm_read_mem(vm, PING0_GPA, &n0, sizeof(n0));
-	vm_read_mem(vm, PING1_GPA, &n1, sizeof(n1));
-	EXPECT_EQ(ROUNDS, n0);
-	EXPECT_EQ(ROUNDS, n1);
+	ok = join_or_dump(_metadata, th, t, 20);
+	r[0] = t0.r;
+	r[1] = t1.r;
+	if (!ok)
+		TH_LOG("vCPU 0: exit %s; vCPU 1: exit %s",
+		       exit_reason_str(t0.exit_reason),
+		       exit_reason_str(t1.exit_reason));
+	vm_read_mem(vm, PING0_GPA, &n[0], sizeof(n[0]));
+	vm_read_mem(vm, PING1_GPA, &n[1], sizeof(n[1]));
 	vm_free(vm);
+	return ok;
+}
+
+/*
+ * The emulated host (QEMU TCG) now and then stalls this: vCPU 0 counted
+ * 20 IPIs though vCPU 1 sent 19, vCPU 1 counted 19 of 20, both halted
+ * with IRR and ISR empty; make bench's IPI ping-pong showed the same on
+ * stock KVM in that host ("1000 of 1000; 999 of 1000").  There, one stall
+ * is logged and the test runs again: a Kestrel bug that loses IPIs fails
+ * both times, and on hardware there is no second chance.
+ */
+TEST(ipi_ping_pong)
+{
+	u64 n[2];
+	int r[2];
+	bool ok;
+
+	TEST_REQUIRE_KVM();
+	ok = ping_pong(_metadata, r, n);
+	if (!ok && host_is_qemu_tcg()) {
+		TH_LOG("stalled at %llu/%llu on QEMU TCG: once more",
+		       (unsigned long long)n[0], (unsigned long long)n[1]);
+		ok = ping_pong(_metadata, r, n);
+	}
+	EXPECT_TRUE(ok);
+	EXPECT_EQ(UCALL_DONE, r[0]);
+	EXPECT_EQ(UCALL_DONE, r[1]);
+	EXPECT_EQ(ROUNDS, n[0]);
+	EXPECT_EQ(ROUNDS, n[1]);
 }
 
 /*

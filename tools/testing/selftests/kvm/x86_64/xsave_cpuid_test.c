@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "kselftest_harness.h"
+#include "host_util.h"
 #include "kvm_util.h"
 #include "processor.h"
 #include "test_util.h"
@@ -160,15 +161,6 @@ static void guest_xsetbv(void)
 	__asm__ __volatile__("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
 	GUEST_SYNC_ARGS(2, a | ((u64)d << 32), 0, 0);
 	GUEST_DONE();
-}
-
-/* The emulated host's CPU: QEMU's TCG says so in its hypervisor leaf. */
-static bool host_is_qemu_tcg(void)
-{
-	u32 a, sig[3];
-
-	__cpuid(0x40000000, a, sig[0], sig[1], sig[2]);
-	return !memcmp(sig, "TCGTCGTCGTCG", sizeof(sig));
 }
 
 static u64 get_xcr0(struct kvm_vcpu *vcpu)
