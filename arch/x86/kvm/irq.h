@@ -72,6 +72,7 @@ void kvm_fire_mask_notifiers(struct kvm *kvm, u32 irqchip, unsigned int pin,
 long kvm_irqchip_vm_ioctl(struct kvm *kvm, unsigned int ioctl,
 			  void __user *argp);
 void kvm_irqchip_destroy(struct kvm *kvm);
+void kvm_irqchip_sync_events(struct kvm *kvm);
 /* Drop a source id from every line (irq_lock held). */
 void kvm_irqchip_clear_source(struct kvm *kvm, int irq_source_id);
 /* Routes of type KVM_IRQ_ROUTING_IRQCHIP; -1 without the irqchip. */

@@ -431,7 +431,7 @@ void kvm_irqchip_clear_source(struct kvm *kvm, int irq_source_id)
  */
 static long kvm_irqchip_get(struct kvm *kvm, void __user *argp)
 {
-	struct kvm_irqchips *c = kvm_irqchip(kvm);
+	struct kvm_irqchips *c;
 	struct kvm_irqchip *chip;
 	unsigned long flags;
 	long r = 0;
@@ -439,7 +439,9 @@ static long kvm_irqchip_get(struct kvm *kvm, void __user *argp)
 	chip = memdup_user(argp, sizeof(*chip));
 	if (IS_ERR(chip))
 		return PTR_ERR(chip);
-	if (!kvm_irqchip_full(kvm)) {
+	/* After the copy, which may sleep while KVM_CREATE_IRQCHIP runs. */
+	c = kvm_irqchip(kvm);
+	if (!c || !kvm_irqchip_full(kvm)) {
 		r = -ENXIO;
 		goto out;
 	}
@@ -468,7 +470,7 @@ out:
 
 static long kvm_irqchip_set(struct kvm *kvm, void __user *argp)
 {
-	struct kvm_irqchips *c = kvm_irqchip(kvm);
+	struct kvm_irqchips *c;
 	struct kvm_irqchip *chip;
 	unsigned long flags;
 	long r = 0;
@@ -476,7 +478,9 @@ static long kvm_irqchip_set(struct kvm *kvm, void __user *argp)
 	chip = memdup_user(argp, sizeof(*chip));
 	if (IS_ERR(chip))
 		return PTR_ERR(chip);
-	if (!kvm_irqchip_full(kvm)) {
+	/* After the copy, which may sleep while KVM_CREATE_IRQCHIP runs. */
+	c = kvm_irqchip(kvm);
+	if (!c || !kvm_irqchip_full(kvm)) {
 		r = -ENXIO;
 		goto out;
 	}
@@ -603,6 +607,20 @@ static long kvm_irqchip_create(struct kvm *kvm)
 out_unlock:
 	mutex_unlock(&kvm->lock);
 	return r;
+}
+
+/*
+ * First in VM destruction (kvm_arch_sync_events()), while the vCPUs still
+ * exist: the IOAPIC's deferred re-delivery delivers to them, so it must be
+ * done before they are freed.  No vCPU runs and no irqfd is left to
+ * schedule it again.
+ */
+void kvm_irqchip_sync_events(struct kvm *kvm)
+{
+	struct kvm_irqchips *c = kvm->arch.irqchip;
+
+	if (c)
+		cancel_delayed_work_sync(&c->eoi_inject);
 }
 
 /* At VM destruction: no vCPU, no I/O bus, no irqfd is left. */
