@@ -399,6 +399,7 @@ long kvm_irq_check_extension(long ext)
 	case KVM_CAP_SIGNAL_MSI:
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_IRQ_INJECT_STATUS:
+	case KVM_CAP_VAPIC:
 	case KVM_CAP_HLT:
 		return 1;
 	case KVM_CAP_IRQ_ROUTING:

@@ -923,6 +923,8 @@ bool kvm_lapic_inject(struct kvm_vcpu *vcpu)
 }
 
 /* After an exit: the guest's MOV to CR8 changed TPR without an exit. */
+static void kvm_lapic_sync_from_vapic(struct kvm_vcpu *vcpu);
+
 void kvm_lapic_after_exit(struct kvm_vcpu *vcpu)
 {
 	struct kvm_lapic *apic = vcpu->arch.apic;
@@ -936,6 +938,63 @@ void kvm_lapic_after_exit(struct kvm_vcpu *vcpu)
 	if (lapic_get_cr8(&apic->s) != cr8)
 		lapic_set_cr8(&apic->s, cr8);
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	/* Then the VAPIC page's TPR, which wins (as KVM's order). */
+	kvm_lapic_sync_from_vapic(vcpu);
+}
+
+/*
+ * The VAPIC page (KVM_SET_VAPIC_ADDR, api.rst 4.59; QEMU's kvmvapic option
+ * ROM patches a Windows guest's TPR accesses to use it): a u32 of TPR,
+ * the highest ISR class and the highest IRR vector, written before each
+ * entry; the guest's TPR byte read back after each exit, before the exit
+ * is handled, as KVM's kvm_lapic_sync_to/from_vapic().
+ */
+void kvm_lapic_sync_to_vapic(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	unsigned long flags;
+	u32 data;
+
+	if (!apic || !apic->vapic_addr)
+		return;
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	data = lapic_vapic_data(&apic->s);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	kvm_write_guest(vcpu->kvm, apic->vapic_addr, &data, sizeof(data));
+}
+
+static void kvm_lapic_sync_from_vapic(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	unsigned long flags;
+	u32 data;
+
+	if (!apic->vapic_addr ||
+	    kvm_read_guest(vcpu->kvm, apic->vapic_addr, &data, sizeof(data)))
+		return;
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	lapic_set_tpr(&apic->s, data & 0xff);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+}
+
+/*
+ * KVM 6.1: -EINVAL without an in-kernel APIC or for an address no memory
+ * slot holds (its gfn_to_hva_cache fails); 0 turns the page off.
+ */
+int kvm_lapic_set_vapic_addr(struct kvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_vapic_addr va;
+	u32 probe;
+
+	if (copy_from_user(&va, argp, sizeof(va)))
+		return -EFAULT;
+	if (!vcpu->arch.apic)
+		return -EINVAL;
+	if (va.vapic_addr &&
+	    kvm_read_guest(vcpu->kvm, va.vapic_addr, &probe, sizeof(probe)))
+		return -EINVAL;
+	vcpu->arch.apic->vapic_addr = va.vapic_addr;
+	return 0;
 }
 
 /* CR8 as KVM_GET_SREGS and kvm_run report it: the APIC's TPR[7:4]. */

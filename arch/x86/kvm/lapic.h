@@ -29,6 +29,7 @@ struct kvm_lapic {
 	/* Set (then a kick) whenever this vCPU has something new to look at. */
 	atomic_t kicked;
 	struct rcuwait wait;	/* the vCPU thread sleeps here in HLT */
+	gpa_t vapic_addr;	/* KVM_SET_VAPIC_ADDR, 0 when off */
 };
 
 static inline bool lapic_in_kernel(struct kvm_vcpu *vcpu)
@@ -59,6 +60,8 @@ void kvm_lapic_set_tscdeadline(struct kvm_vcpu *vcpu, u64 data);
 void kvm_lapic_process(struct kvm_vcpu *vcpu);
 bool kvm_lapic_inject(struct kvm_vcpu *vcpu);
 void kvm_lapic_after_exit(struct kvm_vcpu *vcpu);
+void kvm_lapic_sync_to_vapic(struct kvm_vcpu *vcpu);
+int kvm_lapic_set_vapic_addr(struct kvm_vcpu *vcpu, void __user *argp);
 u64 kvm_lapic_get_cr8(struct kvm_vcpu *vcpu);
 bool kvm_lapic_kicked(struct kvm_vcpu *vcpu);
 int kvm_lapic_block(struct kvm_vcpu *vcpu);

@@ -376,6 +376,23 @@ void lapic_set_cr8(struct lapic *s, u64 cr8)
 	update_ppr(s);
 }
 
+/* The whole TPR (the VAPIC page's byte), PPR recomputed. */
+void lapic_set_tpr(struct lapic *s, u8 tpr)
+{
+	reg_set(s, LAPIC_TPR, tpr);
+	update_ppr(s);
+}
+
+/* The VAPIC page's word (KVM's layout): TPR, ISR class, highest IRR. */
+u32 lapic_vapic_data(const struct lapic *s)
+{
+	int irr = vec_highest(s, LAPIC_IRR), isr = vec_highest(s, LAPIC_ISR);
+
+	return (reg_get(s, LAPIC_TPR) & 0xff) |
+	       ((u32)(isr < 0 ? 0 : isr & 0xf0) << 8) |
+	       ((u32)(irr < 0 ? 0 : irr) << 24);
+}
+
 u64 lapic_get_cr8(const struct lapic *s)
 {
 	return (reg_get(s, LAPIC_TPR) >> 4) & 0xf;

@@ -318,6 +318,8 @@ int lapic_set_state(struct lapic *s, const void *page,
 		    struct lapic_fx *fx);
 void lapic_set_cr8(struct lapic *s, u64 cr8);
 u64 lapic_get_cr8(const struct lapic *s);
+void lapic_set_tpr(struct lapic *s, u8 tpr);
+u32 lapic_vapic_data(const struct lapic *s);
 
 /* Interrupts. */
 enum lapic_accept lapic_accept_irq(struct lapic *s, const struct lapic_irq *irq);

@@ -289,6 +289,7 @@ int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 void kvm_arch_sync_events(struct kvm *kvm)
 {
 	kvm_pit_destroy_vm(kvm);
+	kvm_irqchip_sync_events(kvm);
 }
 
 void kvm_arch_destroy_vm(struct kvm *kvm)
@@ -703,6 +704,7 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 
 	/* Writes guest memory: before preemption is off. */
 	kvm_clock_vcpu_update(vcpu);
+	kvm_lapic_sync_to_vapic(vcpu);
 	preempt_disable();
 	local_irq_disable();
 
@@ -1700,6 +1702,8 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 	case KVM_GET_LAPIC:
 	case KVM_SET_LAPIC:
 		return kvm_lapic_vcpu_ioctl(vcpu, ioctl, argp);
+	case KVM_SET_VAPIC_ADDR:
+		return kvm_lapic_set_vapic_addr(vcpu, argp);
 	case KVM_INTERRUPT:
 		return kvm_vcpu_ioctl_interrupt(vcpu, argp);
 	case KVM_NMI:

@@ -64,6 +64,7 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_SIGNAL_MSI:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 	case KVM_CAP_SPLIT_IRQCHIP:
+	case KVM_CAP_VAPIC:
 	case KVM_CAP_X2APIC_API:
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_IRQ_INJECT_STATUS:

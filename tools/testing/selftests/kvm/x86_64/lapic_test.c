@@ -1031,6 +1031,54 @@ TEST(x2apic_api)
 	EXPECT_EQ(3U, x2apic_id_reg(_metadata, KVM_X2APIC_API_USE_32BIT_IDS));
 }
 
+#define VAPIC_GPA	0x21300
+
+#define VAPIC_GPA	0x21300
+
+/*
+ * As code patched by QEMU's kvmvapic ROM does: TPR written into the VAPIC
+ * page, taken into the APIC at the next exit (the OUT); then read back
+ * through the APIC page.
+ */
+static void guest_vapic(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_TPR, 0x50);
+	WRITE_ONCE(*(u32 *)VAPIC_GPA, 0x20);
+	guest_outb(READY_PORT, 0);
+	GUEST_SYNC(READ_ONCE(*(u32 *)(uintptr_t)(APIC_GPA + APIC_TPR)));
+	GUEST_DONE();
+}
+
+/* KVM_SET_VAPIC_ADDR (api.rst 4.59): errors, and the guest's TPR byte. */
+TEST(vapic_page)
+{
+	struct kvm_vapic_addr va = { .vapic_addr = VAPIC_GPA };
+	struct kvm_vapic_addr nowhere = { .vapic_addr = 1ULL << 40 };
+	struct kvm_vcpu *vcpu;
+	struct ucall uc;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE_KVM();
+	ASSERT_EQ(1, kvm_check_cap(KVM_CAP_VAPIC));
+	/* No in-kernel APIC: -EINVAL. */
+	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
+				       GUEST_ENTRY(guest_vapic), &vcpu);
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	EXPECT_EQ(EINVAL, errno);
+	vm_free(vm);
+
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_vapic));
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &nowhere));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	run_to_port(_metadata, vcpu, READY_PORT);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0x20ULL, uc.args[0]);
+	run_to_done(_metadata, vcpu);
+	vm_free(vm);
+}
+
 static u64 guest_rdmsr(u32 msr)
 {
 	u32 lo, hi;
