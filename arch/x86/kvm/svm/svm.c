@@ -894,11 +894,6 @@ static int svm_exit_write_cr8(struct vcpu_svm *svm)
 }
 
 /*
- * INIT: a fresh VMCB, as after a shutdown below.  Not kept, unlike on real
- * hardware (SDM table 9-1): the MSRs held in the VMCB (STAR, LSTAR, CSTAR,
- * SFMASK, KERNEL_GS_BASE, SYSENTER_*, PAT); an AP sets them up anyway.
- */
-/*
  * INIT leaves the MSRs alone (SDM vol. 3A, 9.1.1, table 9-1: "MSRs ...
  * unchanged" for INIT, only power-up and RESET set them); those the VMCB
  * holds survive the fresh VMCB.
