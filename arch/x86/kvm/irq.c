@@ -303,25 +303,45 @@ void kvm_free_irq_source_id(struct kvm *kvm, int irq_source_id)
 }
 
 /*
- * Ack notifiers
+ * Ack and mask notifiers: RCU lists, changed under irq_lock; after a
+ * removal no walker still passes the node (synchronize_rcu()).
  */
+
+static void kvm_irq_notifier_add(struct kvm *kvm, struct hlist_head *list,
+				 struct hlist_node *node)
+{
+	mutex_lock(&kvm->arch.irq_lock);
+	hlist_add_head_rcu(node, list);
+	mutex_unlock(&kvm->arch.irq_lock);
+}
+
+static void kvm_irq_notifier_del(struct kvm *kvm, struct hlist_node *node)
+{
+	mutex_lock(&kvm->arch.irq_lock);
+	hlist_del_init_rcu(node);
+	mutex_unlock(&kvm->arch.irq_lock);
+	synchronize_rcu();
+}
+
+/* Under rcu_read_lock(): the GSI routed to an irqchip pin, or -1. */
+static int kvm_irq_pin_gsi(struct kvm *kvm, u32 irqchip, unsigned int pin)
+{
+	struct kvm_irq_routing_table *rt = rcu_dereference(kvm->arch.irq_routing);
+
+	return rt ? kvm_irq_map_chip_pin(rt, irqchip, pin) : -1;
+}
 
 void kvm_register_irq_ack_notifier(struct kvm *kvm,
 				   struct kvm_irq_ack_notifier *kian)
 {
-	mutex_lock(&kvm->arch.irq_lock);
-	hlist_add_head_rcu(&kian->link, &kvm->arch.irq_ack_notifier_list);
-	mutex_unlock(&kvm->arch.irq_lock);
+	kvm_irq_notifier_add(kvm, &kvm->arch.irq_ack_notifier_list,
+			     &kian->link);
 }
 
 void kvm_unregister_irq_ack_notifier(struct kvm *kvm,
 				     struct kvm_irq_ack_notifier *kian)
 {
-	mutex_lock(&kvm->arch.irq_lock);
-	hlist_del_init_rcu(&kian->link);
-	mutex_unlock(&kvm->arch.irq_lock);
-	/* No ack path still walks past it when this returns. */
-	synchronize_rcu();
+	kvm_irq_notifier_del(kvm, &kian->link);
 }
 
 /*
@@ -331,13 +351,10 @@ void kvm_unregister_irq_ack_notifier(struct kvm *kvm,
 void kvm_notify_acked_irq(struct kvm *kvm, u32 irqchip, unsigned int pin)
 {
 	struct kvm_irq_ack_notifier *kian;
-	struct kvm_irq_routing_table *rt;
-	int gsi = -1;
+	int gsi;
 
 	rcu_read_lock();
-	rt = rcu_dereference(kvm->arch.irq_routing);
-	if (rt)
-		gsi = kvm_irq_map_chip_pin(rt, irqchip, pin);
+	gsi = kvm_irq_pin_gsi(kvm, irqchip, pin);
 	if (gsi >= 0)
 		hlist_for_each_entry_rcu(kian, &kvm->arch.irq_ack_notifier_list,
 					 link)
@@ -346,27 +363,18 @@ void kvm_notify_acked_irq(struct kvm *kvm, u32 irqchip, unsigned int pin)
 	rcu_read_unlock();
 }
 
-/*
- * Mask notifiers
- */
-
 void kvm_register_irq_mask_notifier(struct kvm *kvm, int irq,
 				    struct kvm_irq_mask_notifier *kimn)
 {
-	mutex_lock(&kvm->arch.irq_lock);
 	kimn->irq = irq;
-	hlist_add_head_rcu(&kimn->link, &kvm->arch.irq_mask_notifier_list);
-	mutex_unlock(&kvm->arch.irq_lock);
+	kvm_irq_notifier_add(kvm, &kvm->arch.irq_mask_notifier_list,
+			     &kimn->link);
 }
 
 void kvm_unregister_irq_mask_notifier(struct kvm *kvm,
 				      struct kvm_irq_mask_notifier *kimn)
 {
-	mutex_lock(&kvm->arch.irq_lock);
-	hlist_del_init_rcu(&kimn->link);
-	mutex_unlock(&kvm->arch.irq_lock);
-	/* No mask change still walks past it when this returns. */
-	synchronize_rcu();
+	kvm_irq_notifier_del(kvm, &kimn->link);
 }
 
 /* From the irqchips, under their lock: the pin's GSI, then its notifiers. */
@@ -374,13 +382,10 @@ void kvm_fire_mask_notifiers(struct kvm *kvm, u32 irqchip, unsigned int pin,
 			     bool masked)
 {
 	struct kvm_irq_mask_notifier *kimn;
-	struct kvm_irq_routing_table *rt;
-	int gsi = -1;
+	int gsi;
 
 	rcu_read_lock();
-	rt = rcu_dereference(kvm->arch.irq_routing);
-	if (rt)
-		gsi = kvm_irq_map_chip_pin(rt, irqchip, pin);
+	gsi = kvm_irq_pin_gsi(kvm, irqchip, pin);
 	if (gsi >= 0)
 		hlist_for_each_entry_rcu(kimn, &kvm->arch.irq_mask_notifier_list,
 					 link)

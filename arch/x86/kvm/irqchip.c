@@ -429,6 +429,23 @@ void kvm_irqchip_clear_source(struct kvm *kvm, int irq_source_id)
  * KVM_CREATE_IRQCHIP (the split irqchip included), -EINVAL for a chip id
  * other than the two PICs and the IOAPIC, as KVM 6.1.
  */
+/* The ioctl's argument, copied in, and the chips; -ENXIO without them. */
+static struct kvm_irqchip *kvm_irqchip_arg(struct kvm *kvm, void __user *argp,
+					   struct kvm_irqchips **cp)
+{
+	struct kvm_irqchip *chip = memdup_user(argp, sizeof(*chip));
+
+	if (IS_ERR(chip))
+		return chip;
+	/* After the copy, which may sleep while KVM_CREATE_IRQCHIP runs. */
+	*cp = kvm_irqchip(kvm);
+	if (!*cp || !kvm_irqchip_full(kvm)) {
+		kfree(chip);
+		return ERR_PTR(-ENXIO);
+	}
+	return chip;
+}
+
 static long kvm_irqchip_get(struct kvm *kvm, void __user *argp)
 {
 	struct kvm_irqchips *c;
@@ -436,15 +453,9 @@ static long kvm_irqchip_get(struct kvm *kvm, void __user *argp)
 	unsigned long flags;
 	long r = 0;
 
-	chip = memdup_user(argp, sizeof(*chip));
+	chip = kvm_irqchip_arg(kvm, argp, &c);
 	if (IS_ERR(chip))
 		return PTR_ERR(chip);
-	/* After the copy, which may sleep while KVM_CREATE_IRQCHIP runs. */
-	c = kvm_irqchip(kvm);
-	if (!c || !kvm_irqchip_full(kvm)) {
-		r = -ENXIO;
-		goto out;
-	}
 	switch (chip->chip_id) {
 	case KVM_IRQCHIP_PIC_MASTER:
 	case KVM_IRQCHIP_PIC_SLAVE:
@@ -475,15 +486,9 @@ static long kvm_irqchip_set(struct kvm *kvm, void __user *argp)
 	unsigned long flags;
 	long r = 0;
 
-	chip = memdup_user(argp, sizeof(*chip));
+	chip = kvm_irqchip_arg(kvm, argp, &c);
 	if (IS_ERR(chip))
 		return PTR_ERR(chip);
-	/* After the copy, which may sleep while KVM_CREATE_IRQCHIP runs. */
-	c = kvm_irqchip(kvm);
-	if (!c || !kvm_irqchip_full(kvm)) {
-		r = -ENXIO;
-		goto out;
-	}
 	switch (chip->chip_id) {
 	case KVM_IRQCHIP_PIC_MASTER:
 	case KVM_IRQCHIP_PIC_SLAVE:
@@ -501,7 +506,6 @@ static long kvm_irqchip_set(struct kvm *kvm, void __user *argp)
 	default:
 		r = -EINVAL;
 	}
-out:
 	kfree(chip);
 	return r;
 }
