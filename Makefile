@@ -105,6 +105,7 @@ test: initramfs unit $(if $(WITH_UPSTREAM),upstream-build upstream-build-noirqch
 		--logdir $(BUILD)/logs/$(TARGET) \
 		$(if $(VARIANTS),--variants "$(VARIANTS)") \
 		$(if $(SMP),--smp $(SMP)) $(if $(filter 0,$(CANARIES)),--no-canaries) \
+		$(if $(filter 1,$(BOCHS_FULL)),--bochs-full) \
 		$(if $(WITH_UPSTREAM),--upstream $(UPSTREAM_OUT) \
 			--upstream-noirqchip $(UPSTREAM_OUT_NOIRQ) \
 			$(if $(UPSTREAM_TESTS),--upstream-tests "$(UPSTREAM_TESTS)"))
