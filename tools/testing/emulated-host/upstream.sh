@@ -3,7 +3,7 @@
 #
 # What `make upstream-selftests` runs inside the emulated host: each upstream
 # 6.1 KVM selftest in /upstream/tests.list on the stock kvm + kvm-amd
-# modules, then the same tests on Kestrel, in one boot.  upstream-report
+# (kvm-intel on Intel) modules, then the same tests on Kestrel, in one boot.  upstream-report
 # reads the markers below from the serial log and prints the table:
 #
 #   KESTREL-UPSTREAM-BEGIN PHASE TEST
@@ -21,6 +21,7 @@
 TEST_TIMEOUT=120
 . /etc/kestrel.conf
 kver=$(uname -r)
+stock=${KESTREL_STOCK_MODULE:-kvm_amd}	# /init picks it by CPU vendor
 
 verdict() {	# kselftest exit codes; 124 is our own time limit
 	case "$1" in
@@ -70,17 +71,17 @@ run_all() {	# PHASE
 }
 
 echo "KESTREL-UPSTREAM-TESTS $(tr '\n' ' ' </upstream/tests.list)"
-if modprobe kvm_amd; then
-	echo "KESTREL-HOST: stock kvm_amd loaded"
+if modprobe "$stock"; then
+	echo "KESTREL-HOST: stock $stock loaded"
 	echo "KESTREL-KMSG-BEGIN stock-load"
 	dmesg -c
 	echo "KESTREL-KMSG-END stock-load"
 	run_all stock
 else
-	echo "KESTREL-HOST: stock kvm_amd refused to load; no stock results"
+	echo "KESTREL-HOST: stock $stock refused to load; no stock results"
 fi
 # irqbypass and ccp may stay: Kestrel only needs /dev/kvm to be free.
-rmmod kvm_amd kvm
+rmmod "$stock" kvm
 
 if insmod /lib/modules/"$kver"/extra/kestrel.ko; then
 	echo "KESTREL-HOST: kestrel loaded"
