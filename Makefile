@@ -88,7 +88,9 @@ unit: $(LSRC)/.stamp
 # All tests: the log judge's own tests, the runner canaries, the suite in
 # each variant of the emulated host, then the upstream 6.1 KVM selftests
 # (stock vs Kestrel, one boot of about a minute).  VARIANTS and SMP narrow
-# it, e.g. `make test VARIANTS=svm-npt SMP=1 CANARIES=0 UPSTREAM=0`.
+# it, e.g. `make test VARIANTS=svm-npt SMP=1 CANARIES=0 UPSTREAM=0`;
+# VARIANTS=vmx-ept/1 is the Intel VMX host (Bochs), BOCHS_FULL=1 runs the
+# tests /init skips there as too slow.
 # CANARIES=0 skips the runner's own checks, UPSTREAM=0 the upstream tests
 # (never run with TARGET=stock: they compare both anyway).
 WITH_UPSTREAM := $(if $(filter 0,$(UPSTREAM)),,$(filter kestrel,$(TARGET)))
@@ -184,7 +186,9 @@ help:
 	@echo "make            build kestrel.ko against KDIR=$(KDIR)"
 	@echo "make check      sparse (C=2, W=1) and checkpatch --strict"
 	@echo "make test       unit tests, then all tests in the emulated host"
-	@echo "                (VARIANTS=..., SMP=..., CANARIES=0, UPSTREAM=0, TARGET=stock)"
+	@echo "                (VARIANTS=..., SMP=..., CANARIES=0, UPSTREAM=0, TARGET=stock;"
+	@echo "                VARIANTS=vmx-ept/1: Intel VMX host in Bochs, BOCHS_FULL=1: with"
+	@echo "                the tests it skips as too slow)"
 	@echo "make demo       boot the emulated host, load Kestrel, show /dev/kvm"
 	@echo "make qemu-boot  QEMU -accel kvm boots Linux in the emulated host [TARGET=stock]"
 	@echo "make bench      benchmarks on Kestrel and stock KVM in one boot, with ratios"
