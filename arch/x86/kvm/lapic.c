@@ -573,7 +573,7 @@ static void kvm_lapic_cfg(struct kvm_vcpu *vcpu, struct lapic_cfg *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->vcpu_id = vcpu->vcpu_id;
-	cfg->bsp = vcpu->vcpu_id == 0;
+	cfg->bsp = kvm_vcpu_is_reset_bsp(vcpu);
 	/* From the guest's CPUID (the host's until KVM_SET_CPUID2). */
 	if (vcpu->arch.cpuid_entries) {
 		cfg->x2apic = kvm_guest_cpuid_has(vcpu, X86_FEATURE_X2APIC);
@@ -615,8 +615,8 @@ int kvm_lapic_vcpu_create(struct kvm_vcpu *vcpu)
 	 * KVM 6.1 with an in-kernel APIC: the BSP starts runnable, APs wait
 	 * for INIT/SIPI (KVM_MP_STATE_UNINITIALIZED).
 	 */
-	vcpu->arch.mp_state = vcpu->vcpu_id == 0 ? KVM_MP_STATE_RUNNABLE :
-			      KVM_MP_STATE_UNINITIALIZED;
+	vcpu->arch.mp_state = kvm_vcpu_is_reset_bsp(vcpu) ?
+			      KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_UNINITIALIZED;
 	vcpu->arch.apic_base = apic->s.apic_base;
 	vcpu->arch.pending_ioapic_eoi = -1;
 	atomic_set(&vcpu->arch.scan_ioapic, 1);
@@ -760,9 +760,13 @@ static void kvm_lapic_do_init(struct kvm_vcpu *vcpu)
 {
 	kvm_vcpu_init_event(vcpu);
 	kvm_lapic_vcpu_reset(vcpu);
-	/* KVM 6.1: the BSP runs on from the reset vector, APs wait for SIPI. */
-	vcpu->arch.mp_state = vcpu->vcpu_id == 0 ? KVM_MP_STATE_RUNNABLE :
-			      KVM_MP_STATE_INIT_RECEIVED;
+	/*
+	 * KVM 6.1: the BSP (IA32_APIC_BASE.BSP, which INIT keeps) runs on
+	 * from the reset vector, APs wait for SIPI.
+	 */
+	vcpu->arch.mp_state =
+		(vcpu->arch.apic_base & MSR_IA32_APICBASE_BSP) ?
+		KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_INIT_RECEIVED;
 }
 
 static void kvm_lapic_do_sipi(struct kvm_vcpu *vcpu, u8 vector)
