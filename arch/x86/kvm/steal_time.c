@@ -26,7 +26,6 @@
 
 #include <kestrel/kvm_host.h>
 #include "kvmclock.h"
-#include "msr.h"
 #include "steal_time.h"
 #include "x86.h"
 
@@ -133,13 +132,15 @@ void kvm_steal_time_set_preempted(struct kvm_vcpu *vcpu)
 /*
  * MSR_KVM_STEAL_TIME: a 64-byte aligned GPA, bits 1-5 reserved; needs the
  * scheduler's statistics (sched_info) and, once enforced, the CPUID bit.
+ * Without them it is a #GP (1, not "unsupported": KVM 6.1 reports these
+ * as invalid accesses to userspace MSR exits).
  */
 int kvm_steal_time_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data,
 			   bool host)
 {
 	if (!sched_info_on() ||
 	    !kvm_guest_pv_has(vcpu, KVM_FEATURE_STEAL_TIME))
-		return KVM_MSR_RET_UNSUPPORTED;
+		return 1;
 	*data = vcpu->arch.st.msr;
 	return 0;
 }
@@ -149,7 +150,7 @@ int kvm_steal_time_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data,
 {
 	if (!sched_info_on() ||
 	    !kvm_guest_pv_has(vcpu, KVM_FEATURE_STEAL_TIME))
-		return KVM_MSR_RET_UNSUPPORTED;
+		return 1;
 	if (data & KVM_STEAL_RESERVED_MASK)
 		return 1;
 	vcpu->arch.st.msr = data;
