@@ -232,8 +232,9 @@ static struct kvm_lapic *kvm_lapic_mmio_apic(struct kvm_vcpu *vcpu,
 }
 
 /*
- * KVM_X86_QUIRK_LAPIC_MMIO_HOLE (on by default in KVM, and Kestrel has no
- * KVM_CAP_DISABLE_QUIRKS2 yet): in x2APIC mode or with the APIC disabled
+ * KVM_X86_QUIRK_LAPIC_MMIO_HOLE (on by default in KVM; Kestrel cannot turn
+ * it off and does not report it in KVM_CAP_DISABLE_QUIRKS2): in x2APIC
+ * mode or with the APIC disabled
  * the page ignores writes and reads without an exit.  KVM 6.1 leaves the
  * read buffer as it was (stale bytes); Kestrel gives zeros.
  */
@@ -585,7 +586,8 @@ static void kvm_lapic_cfg(struct kvm_vcpu *vcpu, struct lapic_cfg *cfg)
 		 */
 		cfg->directed_eoi = cfg->x2apic && kvm_irqchip_split(vcpu->kvm);
 	}
-	cfg->lint0_quirk = true;
+	cfg->lint0_quirk = kvm_check_has_quirk(vcpu->kvm,
+					       KVM_X86_QUIRK_LINT0_REENABLED);
 	cfg->maxphyaddr = kvm_guest_maxphyaddr(vcpu);
 	cfg->min_period_ns = KVM_LAPIC_MIN_PERIOD_NS;
 }
@@ -751,6 +753,9 @@ void kvm_lapic_vcpu_reset(struct kvm_vcpu *vcpu)
 	if (!apic)
 		return;
 	raw_spin_lock_irqsave(&apic->lock, flags);
+	/* KVM_X86_QUIRK_LINT0_REENABLED as it is now, as KVM reads it. */
+	apic->s.cfg.lint0_quirk =
+		kvm_check_has_quirk(vcpu->kvm, KVM_X86_QUIRK_LINT0_REENABLED);
 	lapic_reset(&apic->s, true);
 	kvm_lapic_sync_timer(apic);
 	raw_spin_unlock_irqrestore(&apic->lock, flags);

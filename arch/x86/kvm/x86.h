@@ -154,7 +154,8 @@ static inline bool kvm_vcpu_is_reset_bsp(struct kvm_vcpu *vcpu)
  * behaviours that differ from the hardware, each on until userspace
  * disables it.
  */
-#define KESTREL_SUPPORTED_QUIRKS (KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT | \
+#define KESTREL_SUPPORTED_QUIRKS (KVM_X86_QUIRK_LINT0_REENABLED |	\
+				  KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT |	\
 				  KVM_X86_QUIRK_FIX_HYPERCALL_INSN |	\
 				  KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS)
 

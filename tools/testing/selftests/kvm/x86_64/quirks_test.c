@@ -10,6 +10,8 @@
  *   when the guest's CPUID lacks them; disabled, they #UD then.
  * - KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT: disabled, IA32_MISC_ENABLE bit 18
  *   sets and clears CPUID.1:ECX.MONITOR (only with SSE3 in the CPUID).
+ * - KVM_X86_QUIRK_LINT0_REENABLED: the in-kernel APIC of the BSP comes out
+ *   of reset with LVT0 in ExtINT mode; disabled, masked as the SDM says.
  *
  * Bad input: DISABLE_QUIRKS2 with a quirk the module cannot disable, or
  * with flags, is -EINVAL; DISABLE_QUIRKS takes any mask, as KVM 6.1's.
@@ -26,7 +28,8 @@
 
 #define QUIRKS_TESTED	(KVM_X86_QUIRK_FIX_HYPERCALL_INSN |		\
 			 KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS |		\
-			 KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT)
+			 KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT |		\
+			 KVM_X86_QUIRK_LINT0_REENABLED)
 #define UD_VECTOR		6
 #define MSR_MISC_ENABLE		0x1a0
 #define MISC_ENABLE_MWAIT	BIT_ULL(18)
@@ -301,6 +304,37 @@ TEST(misc_enable_mwait_needs_sse3)
 	EXPECT_EQ(0, set_msr(vcpu, MSR_MISC_ENABLE, MISC_ENABLE_MWAIT));
 	EXPECT_EQ(1, set_msr(vcpu, MSR_MISC_ENABLE, 0));
 	vm_free(vm);
+}
+
+/* LVT0 (APIC offset 0x350) of vCPU @id after creation, in-kernel APIC. */
+static u32 lvt0_after_reset(struct __test_metadata *_metadata, u64 disabled,
+			    u32 id)
+{
+	struct kvm_lapic_state *ls = calloc(1, sizeof(*ls));
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u32 lvt0;
+
+	ASSERT_TRUE(!!ls);
+	vm = vm_create();
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	ASSERT_EQ(0, disable_quirks(vm, KVM_CAP_DISABLE_QUIRKS2, disabled, 0));
+	vcpu = vm_vcpu_add(vm, id);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_LAPIC, ls));
+	memcpy(&lvt0, &ls->regs[0x350], sizeof(lvt0));
+	free(ls);
+	vm_free(vm);
+	return lvt0;
+}
+
+TEST(lint0_reenabled)
+{
+	TEST_REQUIRE_KVM();
+	/* ExtINT (delivery mode 7), unmasked: the BSP only. */
+	EXPECT_EQ(0x700U, lvt0_after_reset(_metadata, 0, 0));
+	EXPECT_EQ(0x10000U, lvt0_after_reset(_metadata, 0, 1));
+	EXPECT_EQ(0x10000U, lvt0_after_reset(_metadata,
+					     KVM_X86_QUIRK_LINT0_REENABLED, 0));
 }
 
 TEST_HARNESS_MAIN
