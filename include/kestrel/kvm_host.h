@@ -190,6 +190,8 @@ struct kvm {
 	spinlock_t ring_lock;			/* writers of the ring */
 	struct kvm_irqfds irqfds;		/* eventfd.c */
 	struct kvm_vm_stat stat;
+	/* "kvm-PID" of the creating thread, as KVM's (stats.c) */
+	char stats_id[KVM_STATS_NAME_SIZE];
 
 	struct kvm_arch arch;
 };
@@ -211,6 +213,8 @@ struct kvm_vcpu {
 	struct preempt_notifier preempt_notifier;
 	/* Scheduled out while runnable (not blocked); the vCPU thread only. */
 	bool preempted;
+	/* "kvm-PID/vcpu-ID" of the creating thread (stats.c) */
+	char stats_id[KVM_STATS_NAME_SIZE];
 	/* KVM_SET_SIGNAL_MASK: the signal mask while in KVM_RUN */
 	bool sigset_active;
 	sigset_t sigset;

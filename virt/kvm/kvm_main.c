@@ -429,6 +429,8 @@ static struct kvm_vcpu *kvm_vcpu_new(struct kvm *kvm, u32 id)
 	vcpu->kvm = kvm;
 	vcpu->vcpu_id = id;
 	vcpu->cpu = -1;
+	snprintf(vcpu->stats_id, sizeof(vcpu->stats_id), "kvm-%d/vcpu-%u",
+		 task_pid_nr(current), id);
 	mutex_init(&vcpu->mutex);
 	preempt_notifier_init(&vcpu->preempt_notifier, &kvm_preempt_ops);
 	vcpu->run = (struct kvm_run *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
@@ -545,6 +547,8 @@ static struct kvm *kvm_create_vm(unsigned long type)
 		return ERR_PTR(-ENOMEM);
 	kvm->mm = current->mm;
 	mmgrab(kvm->mm);
+	snprintf(kvm->stats_id, sizeof(kvm->stats_id), "kvm-%d",
+		 task_pid_nr(current));
 	refcount_set(&kvm->users, 1);
 	mutex_init(&kvm->lock);
 	mutex_init(&kvm->slots_lock);

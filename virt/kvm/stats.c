@@ -123,7 +123,7 @@ static void kvm_stats_fill_meta(u8 *meta, const char *id,
 	}
 }
 
-static int kvm_stats_fd(struct kvm *kvm, const char *id,
+static int kvm_stats_fd(struct kvm *kvm, const char *name, const char *id,
 			const struct kvm_stat_desc *descs, int n,
 			const void *data, size_t data_size)
 {
@@ -146,7 +146,7 @@ static int kvm_stats_fd(struct kvm *kvm, const char *id,
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0)
 		goto err_free;
-	file = anon_inode_getfile("kvm-stats", &kvm_stats_fops, sf, O_RDONLY);
+	file = anon_inode_getfile(name, &kvm_stats_fops, sf, O_RDONLY);
 	if (IS_ERR(file)) {
 		put_unused_fd(fd);
 		fd = PTR_ERR(file);
@@ -165,21 +165,16 @@ err_free:
 
 int kvm_vm_stats_fd(struct kvm *kvm)
 {
-	char id[KVM_STATS_NAME_SIZE];
-
-	snprintf(id, sizeof(id), "kvm-%d", task_pid_nr(current));
-	return kvm_stats_fd(kvm, id, kvm_vm_stats_desc,
+	return kvm_stats_fd(kvm, "kvm-vm-stats", kvm->stats_id,
+			    kvm_vm_stats_desc,
 			    ARRAY_SIZE(kvm_vm_stats_desc), &kvm->stat,
 			    sizeof(kvm->stat));
 }
 
 int kvm_vcpu_stats_fd(struct kvm_vcpu *vcpu)
 {
-	char id[KVM_STATS_NAME_SIZE];
-
-	snprintf(id, sizeof(id), "kvm-%d/vcpu-%u", task_pid_nr(current),
-		 vcpu->vcpu_id);
-	return kvm_stats_fd(vcpu->kvm, id, kvm_vcpu_stats_desc,
+	return kvm_stats_fd(vcpu->kvm, "kvm-vcpu-stats", vcpu->stats_id,
+			    kvm_vcpu_stats_desc,
 			    kvm_vcpu_stats_count, &vcpu->arch.stat,
 			    sizeof(vcpu->arch.stat));
 }

@@ -9,6 +9,7 @@
  * its other fds are closed.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -123,6 +124,45 @@ static void check_layout(struct __test_metadata *_metadata, struct stats *s,
 	}
 	for (i = 0; i < s->h.num_desc; i++)
 		EXPECT_LT(desc(s, i)->offset, data_size);
+}
+
+struct creator {
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	pid_t tid;
+};
+
+static void *create_vcpu(void *arg)
+{
+	struct creator *c = arg;
+
+	c->tid = gettid();
+	c->vcpu = vm_vcpu_add(c->vm, 5);
+	return NULL;
+}
+
+/* The ids name the creating thread (as KVM), not the reader. */
+TEST(ids_name_the_creator)
+{
+	struct creator c = { 0 };
+	struct stats vs, cs;
+	pthread_t t;
+	char want[64];
+
+	TEST_REQUIRE_KVM();
+	c.vm = vm_create();
+	ASSERT_EQ(0, pthread_create(&t, NULL, create_vcpu, &c));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_NE(getpid(), c.tid);
+	stats_open(_metadata, &vs, c.vm->fd);
+	stats_open(_metadata, &cs, c.vcpu->fd);
+	snprintf(want, sizeof(want), "kvm-%d", getpid());
+	EXPECT_STREQ(want, vs.id);
+	snprintf(want, sizeof(want), "kvm-%d/vcpu-5", c.tid);
+	EXPECT_STREQ(want, cs.id);
+	stats_close(&vs);
+	stats_close(&cs);
+	vm_free(c.vm);
 }
 
 TEST(cap)
