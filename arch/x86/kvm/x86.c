@@ -337,8 +337,9 @@ static int kvm_enable_x2apic_api(struct kvm *kvm, u64 flags)
 
 /*
  * KVM_SET_BOOT_CPU_ID (api.rst 4.86): which vCPU id is the BSP, only
- * before the first vCPU is created (-EBUSY after, even if it failed).  Any
- * id is taken, as by KVM 6.1: one no vCPU has leaves the VM without a BSP.
+ * while no vCPU exists or is being created (-EBUSY, under kvm->lock as
+ * created_vcpus is counted).  Any id is taken, as by KVM 6.1: one no vCPU
+ * has leaves the VM without a BSP.
  */
 static long kvm_vm_ioctl_set_boot_cpu_id(struct kvm *kvm, unsigned long id)
 {
