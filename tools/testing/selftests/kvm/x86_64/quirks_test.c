@@ -117,9 +117,9 @@ static struct kvm_cpuid_entry2 *leaf1(struct cpuid2 *c)
 	return NULL;
 }
 
-/* The supported CPUID, without MONITOR/MWAIT, as the vCPU's. */
-static void set_cpuid_without_mwait(struct __test_metadata *_metadata,
-				    struct kvm_vcpu *vcpu)
+/* The supported CPUID, without MONITOR/MWAIT (and @ecx_off), as the vCPU's. */
+static void set_cpuid_without(struct __test_metadata *_metadata,
+			      struct kvm_vcpu *vcpu, u32 ecx_off)
 {
 	struct cpuid2 *c = calloc(1, sizeof(*c));
 	int fd = kvm_open();
@@ -129,9 +129,15 @@ static void set_cpuid_without_mwait(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, ioctl(fd, KVM_GET_SUPPORTED_CPUID, c));
 	close(fd);
 	ASSERT_TRUE(!!leaf1(c));
-	leaf1(c)->ecx &= ~CPUID_1_ECX_MWAIT;
+	leaf1(c)->ecx &= ~(CPUID_1_ECX_MWAIT | ecx_off);
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_CPUID2, c));
 	free(c);
+}
+
+static void set_cpuid_without_mwait(struct __test_metadata *_metadata,
+				    struct kvm_vcpu *vcpu)
+{
+	set_cpuid_without(_metadata, vcpu, 0);
 }
 
 static u32 guest_cpuid1_ecx(struct __test_metadata *_metadata,
@@ -291,14 +297,13 @@ TEST(misc_enable_no_mwait)
 /* Without SSE3 in the guest's CPUID the bit cannot change (KVM 6.1). */
 TEST(misc_enable_mwait_needs_sse3)
 {
-	struct kvm_cpuid2 empty = { .nent = 0 };
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 
 	TEST_REQUIRE_KVM();
 	vm = vm_create();
 	vcpu = vm_vcpu_add(vm, 0);
-	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_CPUID2, &empty));
+	set_cpuid_without(_metadata, vcpu, CPUID_1_ECX_SSE3);
 	ASSERT_EQ(0, disable_quirks(vm, KVM_CAP_DISABLE_QUIRKS2,
 				    KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT, 0));
 	EXPECT_EQ(0, set_msr(vcpu, MSR_MISC_ENABLE, MISC_ENABLE_MWAIT));
