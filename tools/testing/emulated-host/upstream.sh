@@ -87,7 +87,7 @@ kestrel_ns() {
 	mkdir /sys/module/kvm_amd &&
 		mount --bind /run/sys-module/kestrel /sys/module/kvm_amd || return 1
 	echo "KESTREL-HOST: /sys/module/kvm_amd/parameters shows Kestrel's:" \
-		$(cd /sys/module/kvm_amd/parameters && grep . *)
+		"$(cd /sys/module/kvm_amd/parameters && grep . -- * | tr '\n' ' ')"
 }
 
 if [ "${1:-}" = --kestrel-ns ]; then
