@@ -70,6 +70,37 @@ run_all() {	# PHASE
 	done </upstream/tests.list
 }
 
+# Kestrel's module parameters where the tests look for kvm_amd's (the
+# library's kvm_is_tdp_enabled() reads /sys/module/kvm_amd/parameters/npt):
+# in a mount namespace of its own, a tmpfs over /sys/module holds every
+# module's real directory bind-mounted back, and kvm_amd as a bind mount of
+# /sys/module/kestrel, so the values read are Kestrel's own.  Run as
+# `unshare -m upstream.sh --kestrel-ns`; the host's mounts are untouched.
+kestrel_ns() {
+	mount --make-rprivate / || return 1
+	mkdir -p /run/sys-module || return 1
+	mount --bind /sys/module /run/sys-module || return 1
+	mount -t tmpfs -o mode=0755 sysmodule /sys/module || return 1
+	for m in /run/sys-module/*; do
+		mkdir "/sys/module/${m##*/}" &&
+			mount --bind "$m" "/sys/module/${m##*/}" || return 1
+	done
+	mkdir /sys/module/kvm_amd &&
+		mount --bind /run/sys-module/kestrel /sys/module/kvm_amd || return 1
+	echo "KESTREL-HOST: /sys/module/kvm_amd/parameters shows Kestrel's:" \
+		"$(cd /sys/module/kvm_amd/parameters && grep . -- * | tr '\n' ' ')"
+}
+
+if [ "${1:-}" = --kestrel-ns ]; then
+	if kestrel_ns; then
+		run_all kestrel
+	else
+		echo "KESTREL-HOST: cannot show Kestrel's parameters as kvm_amd's; running without"
+		run_all kestrel
+	fi
+	exit 0
+fi
+
 echo "KESTREL-UPSTREAM-TESTS $(tr '\n' ' ' </upstream/tests.list)"
 if modprobe "$stock"; then
 	echo "KESTREL-HOST: stock $stock loaded"
@@ -88,7 +119,7 @@ if insmod /lib/modules/"$kver"/extra/kestrel.ko; then
 	echo "KESTREL-KMSG-BEGIN kestrel-load"
 	dmesg -c
 	echo "KESTREL-KMSG-END kestrel-load"
-	run_all kestrel
+	unshare -m /bin/sh /upstream.sh --kestrel-ns
 	rmmod kestrel
 else
 	echo "KESTREL-HOST: kestrel refused to load; no Kestrel results"

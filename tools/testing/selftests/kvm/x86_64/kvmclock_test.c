@@ -157,9 +157,9 @@ static void guest_hypercalls(void)
 {
 	GUEST_SYNC_ARGS(1, vmmcall(0x12345678, 0, 0), 0, 0);
 	/*
-	 * Long gone from KVM.  (KICK_CPU, SEND_IPI and SCHED_YIELD are 0 on
-	 * stock KVM, which does not enforce the guest's CPUID by default;
-	 * Kestrel, without a LAPIC, neither offers nor implements them.)
+	 * Long gone from KVM.  (KICK_CPU and SEND_IPI are 0 on stock KVM,
+	 * which does not enforce the guest's CPUID by default; Kestrel
+	 * neither offers nor implements them yet.)
 	 */
 	GUEST_SYNC_ARGS(2, vmmcall(KVM_HC_MMU_OP, 0, 0), 0, 0);
 	/* No truncation of the number in 64-bit mode. */
@@ -167,6 +167,8 @@ static void guest_hypercalls(void)
 			0, 0);
 	GUEST_SYNC_ARGS(4, vmmcall(KVM_HC_VAPIC_POLL_IRQ, 0, 0), 0, 0);
 	GUEST_SYNC_ARGS(5, vmcall(0x12345678), 0, 0);
+	/* A hint: 0 whether or not it yielded (no vCPU with APIC ID 9). */
+	GUEST_SYNC_ARGS(6, vmmcall(KVM_HC_SCHED_YIELD, 9, 0), 0, 0);
 	GUEST_DONE();
 }
 
@@ -714,6 +716,8 @@ TEST(hypercalls)
 	EXPECT_EQ(0U, uc.args[1]);
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
 	EXPECT_EQ(KVM_ENOSYS_64, uc.args[1]);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0U, uc.args[1]);
 	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
 	vm_free(vm);
 }
