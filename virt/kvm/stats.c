@@ -73,9 +73,10 @@ static ssize_t kvm_stats_read(struct file *file, char __user *buf,
 		return a;
 	b = kvm_stats_copy(&buf, &size, &pos, sf->data, sf->meta_size,
 			   sf->data_size);
+	/* What was copied counts, and moves the position (a short read). */
+	*ppos = pos;
 	if (b < 0)
 		return a ? a : b;
-	*ppos = pos;
 	return a + b;
 }
 

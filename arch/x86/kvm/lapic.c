@@ -855,13 +855,15 @@ static void kvm_lapic_update_cr8_intercept(struct kvm_vcpu *vcpu,
 
 /*
  * An ExtINT waits for this vCPU: userspace's PIC vector (split irqchip,
- * KVM_INTERRUPT), or the in-kernel PIC's INTR line, wired to vCPU 0.
- * Whether the APIC lets it through is lapic_accepts_pic_intr().
+ * KVM_INTERRUPT), or the in-kernel PIC's INTR line, which any vCPU whose
+ * APIC takes PIC interrupts may acknowledge (the BSP's, after
+ * KVM_SET_BOOT_CPU_ID too), as in KVM.  Whether the APIC lets it through
+ * is lapic_accepts_pic_intr().
  */
 static bool kvm_lapic_has_extint(struct kvm_vcpu *vcpu)
 {
 	if (kvm_irqchip_full(vcpu->kvm))
-		return vcpu->vcpu_idx == 0 && kvm_irqchip_pic_output(vcpu->kvm);
+		return kvm_irqchip_pic_output(vcpu->kvm);
 	return vcpu->arch.extint_pending >= 0;
 }
 
@@ -1114,11 +1116,8 @@ int kvm_lapic_halt(struct kvm_vcpu *vcpu)
 	return 1;
 }
 
-/*
- * kvm_run->ready_for_interrupt_injection (KVM's kvm_cpu_accept_dm_intr()):
- * the APIC takes ExtINT and none waits.
- */
-bool kvm_lapic_ready_for_extint(struct kvm_vcpu *vcpu)
+/* LVT0 or the APIC's state lets the PIC's ExtINT in (irqchip.c's kick). */
+bool kvm_lapic_accepts_pic_intr(struct kvm_vcpu *vcpu)
 {
 	struct kvm_lapic *apic = vcpu->arch.apic;
 	unsigned long flags;
@@ -1127,7 +1126,16 @@ bool kvm_lapic_ready_for_extint(struct kvm_vcpu *vcpu)
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	ok = lapic_accepts_pic_intr(&apic->s);
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
-	return ok && !kvm_lapic_has_extint(vcpu);
+	return ok;
+}
+
+/*
+ * kvm_run->ready_for_interrupt_injection (KVM's kvm_cpu_accept_dm_intr()):
+ * the APIC takes ExtINT and none waits.
+ */
+bool kvm_lapic_ready_for_extint(struct kvm_vcpu *vcpu)
+{
+	return kvm_lapic_accepts_pic_intr(vcpu) && !kvm_lapic_has_extint(vcpu);
 }
 
 /*

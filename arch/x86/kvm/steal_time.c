@@ -41,20 +41,27 @@ static bool kvm_steal_time_enabled(struct kvm_vcpu *vcpu)
 
 /*
  * The VMM's address of the guest's struct, or NULL when it is not in one
- * writable memslot (then nothing is written, as KVM does).  The struct is
- * 64-byte aligned, so it never crosses a page.  kvm->srcu held.
+ * writable memslot (then nothing is written, as KVM does); *@slot is its
+ * memslot, for the dirty log once written.  The struct is 64-byte aligned,
+ * so it never crosses a page.  kvm->srcu held.
  */
-static struct kvm_steal_time __user *kvm_steal_hva(struct kvm_vcpu *vcpu)
+static struct kvm_steal_time __user *
+kvm_steal_hva(struct kvm_vcpu *vcpu, struct kvm_memory_slot **slot)
 {
 	u64 gpa = kvm_steal_gpa(vcpu);
-	struct kvm_memory_slot *slot = kvm_gfn_to_memslot(vcpu->kvm,
-							  gpa >> PAGE_SHIFT);
 
-	if (!slot || (slot->flags & KVM_MEM_READONLY))
+	*slot = kvm_gfn_to_memslot(vcpu->kvm, gpa >> PAGE_SHIFT);
+	if (!*slot || ((*slot)->flags & KVM_MEM_READONLY))
 		return NULL;
-	kvm_mark_page_dirty(slot, gpa >> PAGE_SHIFT);
-	return (void __user *)kvm_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
+	return (void __user *)kvm_gfn_to_hva(*slot, gpa >> PAGE_SHIFT) +
 	       offset_in_page(gpa);
+}
+
+/* After the write, so that a harvest in between does not lose it. */
+static void kvm_steal_mark_dirty(struct kvm_vcpu *vcpu,
+				 struct kvm_memory_slot *slot)
+{
+	kvm_mark_page_dirty(slot, kvm_steal_gpa(vcpu) >> PAGE_SHIFT);
 }
 
 static void kvm_steal_time_write(struct kvm_vcpu *vcpu,
@@ -86,6 +93,7 @@ static void kvm_steal_time_write(struct kvm_vcpu *vcpu,
 /* Before entry, preemption on: account the time the thread waited. */
 void kvm_steal_time_record(struct kvm_vcpu *vcpu)
 {
+	struct kvm_memory_slot *slot;
 	struct kvm_steal_time __user *st;
 	int idx;
 
@@ -95,9 +103,11 @@ void kvm_steal_time_record(struct kvm_vcpu *vcpu)
 	if (!kvm_steal_time_enabled(vcpu))
 		return;
 	idx = srcu_read_lock(&vcpu->kvm->srcu);
-	st = kvm_steal_hva(vcpu);
-	if (st)
+	st = kvm_steal_hva(vcpu, &slot);
+	if (st) {
 		kvm_steal_time_write(vcpu, st);
+		kvm_steal_mark_dirty(vcpu, slot);
+	}
 	srcu_read_unlock(&vcpu->kvm->srcu, idx);
 }
 
@@ -110,11 +120,12 @@ void kvm_steal_time_load(struct kvm_vcpu *vcpu)
 /*
  * The vCPU thread was preempted (not blocked): tell the guest, so its
  * spinlocks stop waiting on this vCPU.  Atomic context: no faults, no
- * sleeping locks; the memslots may not be looked up under SRCU here
- * (srcu_read_lock is fine, but the page may be gone: nofault write).
+ * sleeping locks.  The SRCU-protected memslot lookup is fine here, but the
+ * page may be swapped out: a nofault write, skipped if it would fault.
  */
 void kvm_steal_time_set_preempted(struct kvm_vcpu *vcpu)
 {
+	struct kvm_memory_slot *slot;
 	struct kvm_steal_time __user *st;
 	u8 preempted = KVM_VCPU_PREEMPTED;
 	int idx;
@@ -122,10 +133,12 @@ void kvm_steal_time_set_preempted(struct kvm_vcpu *vcpu)
 	if (!kvm_steal_time_enabled(vcpu) || current->mm != vcpu->kvm->mm)
 		return;
 	idx = srcu_read_lock(&vcpu->kvm->srcu);
-	st = kvm_steal_hva(vcpu);
+	st = kvm_steal_hva(vcpu, &slot);
 	if (st && !copy_to_user_nofault(&st->preempted, &preempted,
-					sizeof(preempted)))
+					sizeof(preempted))) {
+		kvm_steal_mark_dirty(vcpu, slot);
 		vcpu->arch.stat.preemption_reported++;
+	}
 	srcu_read_unlock(&vcpu->kvm->srcu, idx);
 }
 

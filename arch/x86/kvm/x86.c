@@ -484,6 +484,9 @@ void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
 	a->complete_userspace_io = NULL;
 	a->mp_state = KVM_MP_STATE_RUNNABLE;
 	a->extint_pending = -1;
+	/* The guest's struct may be anything now: stop writing it (as KVM). */
+	a->st.msr = 0;
+	a->st.update = false;
 	kvm_clock_vcpu_reset(vcpu);
 }
 
@@ -771,7 +774,8 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	}
 	/* A kick since kvm_lapic_process(): look again (see lapic.c). */
 	if (need_resched() || kvm_vcpu_must_exit() ||
-	    kvm_clock_vcpu_stale(vcpu) || kvm_lapic_kicked(vcpu)) {
+	    kvm_clock_vcpu_stale(vcpu) || READ_ONCE(vcpu->arch.st.update) ||
+	    kvm_lapic_kicked(vcpu)) {
 		kvm_vcpu_cancel_entry(vcpu);
 		return 1;
 	}

@@ -96,6 +96,8 @@ if [ "${1:-}" = --kestrel-ns ]; then
 		run_all kestrel
 	else
 		echo "KESTREL-HOST: cannot show Kestrel's parameters as kvm_amd's; running without"
+		# Whatever of the tmpfs over /sys/module got mounted goes first.
+		umount -l /sys/module 2>/dev/null
 		run_all kestrel
 	fi
 	exit 0
