@@ -95,6 +95,9 @@ unit: $(LSRC)/.stamp
 # (never run with TARGET=stock: they compare both anyway).
 WITH_UPSTREAM := $(if $(filter 0,$(UPSTREAM)),,$(filter kestrel,$(TARGET)))
 
+# QEMU_BOOT=0 leaves out QEMU booting Linux on Kestrel (see qemu-boot).
+WITH_QEMU_BOOT := $(if $(filter 0,$(QEMU_BOOT)),,$(filter kestrel,$(TARGET)))
+
 # Both upstream builds: as shipped, and without KVM_CREATE_IRQCHIP.
 UPSTREAM_OUT_NOIRQ := $(BUILD)/upstream-selftests-noirqchip
 
@@ -126,7 +129,6 @@ demo: modules selftests
 # test` runs the Kestrel half (QEMU_BOOT=0 leaves it out).
 QEMU_PAYLOAD := $(BUILD)/qemu-payload
 QEMU_BOOT_IMAGE := $(BUILD)/qemu-boot-test.cpio
-WITH_QEMU_BOOT := $(if $(filter 0,$(QEMU_BOOT)),,$(filter kestrel,$(TARGET)))
 
 qemu-payload: modules
 	$(EHOST)/qemu-payload --kver $(KVER) --out $(QEMU_PAYLOAD)
