@@ -404,7 +404,7 @@ static void kvm_vcpu_destroy(struct kvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	struct page *pio_page = vcpu->pio_page;
 
-	kvm_arch_vcpu_destroy(vcpu);	/* frees vcpu itself */
+	kvm_arch_vcpu_destroy(vcpu);	/* frees vcpu itself, last */
 	free_page((unsigned long)run);
 	__free_page(pio_page);
 }

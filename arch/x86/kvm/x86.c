@@ -552,6 +552,7 @@ void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 	kvm_mmu_free_cache(vcpu);
 	fpu_free_guest_fpstate(&vcpu->arch.guest_fpu);
 	kvm_x86_ops->vcpu_destroy(vcpu);
+	kvm_x86_ops->vcpu_free(vcpu);
 }
 
 void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu)

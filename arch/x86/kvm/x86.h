@@ -40,7 +40,11 @@ struct kvm_x86_ops {
 	int (*hardware_enable)(void);
 	void (*hardware_disable)(void);
 
-	/* The backend's vCPU embeds struct kvm_vcpu; see kvm_arch_vcpu_*. */
+	/*
+	 * The backend's vCPU embeds struct kvm_vcpu; see kvm_arch_vcpu_*.
+	 * vcpu_destroy undoes vcpu_create (also when a later step of the
+	 * creation fails); vcpu_free, always last, frees the vCPU itself.
+	 */
 	struct kvm_vcpu *(*vcpu_alloc)(void);
 	void (*vcpu_free)(struct kvm_vcpu *vcpu);
 	int (*vcpu_create)(struct kvm_vcpu *vcpu);

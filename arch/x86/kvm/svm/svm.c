@@ -370,12 +370,10 @@ static int svm_vcpu_create(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
+/* The VMCB only: svm_vcpu_free() frees the vCPU itself, last. */
 static void svm_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
-	struct vcpu_svm *svm = to_svm(vcpu);
-
-	free_page((unsigned long)svm->vmcb);
-	kfree(svm);
+	free_page((unsigned long)to_svm(vcpu)->vmcb);
 }
 
 /* ASIDs are picked at entry, with interrupts off; nothing to do here. */
