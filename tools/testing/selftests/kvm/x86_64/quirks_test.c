@@ -97,16 +97,6 @@ static int disable_quirks(struct kvm_vm *vm, u32 cap, u64 quirks, u32 flags)
 	return ioctl(vm->fd, KVM_ENABLE_CAP, &c) ? -errno : 0;
 }
 
-static int set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e = { .index = index, .data = data } };
-
-	return ioctl(vcpu->fd, KVM_SET_MSRS, &m);
-}
-
 static struct kvm_cpuid_entry2 *leaf1(struct cpuid2 *c)
 {
 	u32 i;
@@ -245,7 +235,7 @@ static void run_monitor_mwait(struct __test_metadata *_metadata,
 	set_cpuid_without_mwait(_metadata, vcpu);
 	ASSERT_EQ(0, disable_quirks(vm, KVM_CAP_DISABLE_QUIRKS2, disabled, 0));
 	if (misc_enable_mwait)
-		ASSERT_EQ(1, set_msr(vcpu, MSR_MISC_ENABLE, MISC_ENABLE_MWAIT));
+		ASSERT_EQ(1, vcpu_msr_set(vcpu, MSR_MISC_ENABLE, MISC_ENABLE_MWAIT));
 	if (want_ud) {
 		ASSERT_EQ(UCALL_UNHANDLED, vcpu_run_ucall(vcpu, &uc));
 		EXPECT_EQ((u64)UD_VECTOR, uc.args[0]);
@@ -276,16 +266,16 @@ TEST(misc_enable_no_mwait)
 	set_cpuid_without_mwait(_metadata, vcpu);
 	ASSERT_TRUE(!!(guest_cpuid1_ecx(_metadata, vcpu) & CPUID_1_ECX_SSE3));
 	/* With the quirk, bit 18 is only stored. */
-	ASSERT_EQ(1, set_msr(vcpu, MSR_MISC_ENABLE, MISC_ENABLE_MWAIT));
+	ASSERT_EQ(1, vcpu_msr_set(vcpu, MSR_MISC_ENABLE, MISC_ENABLE_MWAIT));
 	EXPECT_EQ(0U, guest_cpuid1_ecx(_metadata, vcpu) & CPUID_1_ECX_MWAIT);
-	ASSERT_EQ(1, set_msr(vcpu, MSR_MISC_ENABLE, 0));
+	ASSERT_EQ(1, vcpu_msr_set(vcpu, MSR_MISC_ENABLE, 0));
 	/* Without it, CPUID follows the bit both ways. */
 	ASSERT_EQ(0, disable_quirks(vm, KVM_CAP_DISABLE_QUIRKS2,
 				    KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT, 0));
-	ASSERT_EQ(1, set_msr(vcpu, MSR_MISC_ENABLE, MISC_ENABLE_MWAIT));
+	ASSERT_EQ(1, vcpu_msr_set(vcpu, MSR_MISC_ENABLE, MISC_ENABLE_MWAIT));
 	EXPECT_EQ(CPUID_1_ECX_MWAIT,
 		  guest_cpuid1_ecx(_metadata, vcpu) & CPUID_1_ECX_MWAIT);
-	ASSERT_EQ(1, set_msr(vcpu, MSR_MISC_ENABLE, 0));
+	ASSERT_EQ(1, vcpu_msr_set(vcpu, MSR_MISC_ENABLE, 0));
 	EXPECT_EQ(0U, guest_cpuid1_ecx(_metadata, vcpu) & CPUID_1_ECX_MWAIT);
 	vm_free(vm);
 
@@ -306,8 +296,8 @@ TEST(misc_enable_mwait_needs_sse3)
 	set_cpuid_without(_metadata, vcpu, CPUID_1_ECX_SSE3);
 	ASSERT_EQ(0, disable_quirks(vm, KVM_CAP_DISABLE_QUIRKS2,
 				    KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT, 0));
-	EXPECT_EQ(0, set_msr(vcpu, MSR_MISC_ENABLE, MISC_ENABLE_MWAIT));
-	EXPECT_EQ(1, set_msr(vcpu, MSR_MISC_ENABLE, 0));
+	EXPECT_EQ(0, vcpu_msr_set(vcpu, MSR_MISC_ENABLE, MISC_ENABLE_MWAIT));
+	EXPECT_EQ(1, vcpu_msr_set(vcpu, MSR_MISC_ENABLE, 0));
 	vm_free(vm);
 }
 

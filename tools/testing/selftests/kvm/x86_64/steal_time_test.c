@@ -39,28 +39,6 @@ static void guest_steal(u64 gpa)
 				READ_ONCE(st->preempted));
 }
 
-static int set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e = { .index = index, .data = data } };
-
-	return ioctl(vcpu->fd, KVM_SET_MSRS, &m);
-}
-
-static int get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e = { .index = index } };
-	int r = ioctl(vcpu->fd, KVM_GET_MSRS, &m);
-
-	*data = m.e.data;
-	return r;
-}
-
 /* This thread's run_delay (ns), from schedstat. */
 static u64 run_delay(void)
 {
@@ -156,10 +134,10 @@ TEST(steal_time_accounted)
 	/* An odd version left in memory is junk: the first update evens it. */
 	st->version = 7;
 	st->preempted = 1;
-	EXPECT_EQ(0, set_msr(vcpu, MSR_KVM_STEAL_TIME, ST_GPA | 0x3e));
-	EXPECT_EQ(1, set_msr(vcpu, MSR_KVM_STEAL_TIME,
-			     ST_GPA | KVM_MSR_ENABLED));
-	EXPECT_EQ(1, get_msr(vcpu, MSR_KVM_STEAL_TIME, &v));
+	EXPECT_EQ(0, vcpu_msr_set(vcpu, MSR_KVM_STEAL_TIME, ST_GPA | 0x3e));
+	EXPECT_EQ(1, vcpu_msr_set(vcpu, MSR_KVM_STEAL_TIME,
+				  ST_GPA | KVM_MSR_ENABLED));
+	EXPECT_EQ(1, vcpu_msr_get(vcpu, MSR_KVM_STEAL_TIME, &v));
 	EXPECT_EQ((u64)(ST_GPA | KVM_MSR_ENABLED), v);
 
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
@@ -196,7 +174,7 @@ TEST(disabled_not_written)
 	st = addr_gpa2hva(vm, ST_GPA);
 	st->version = 3;
 	st->steal = 42;
-	EXPECT_EQ(1, set_msr(vcpu, MSR_KVM_STEAL_TIME, ST_GPA));
+	EXPECT_EQ(1, vcpu_msr_set(vcpu, MSR_KVM_STEAL_TIME, ST_GPA));
 	/* The guest's check of the MSR fails: it was not enabled. */
 	EXPECT_EQ(UCALL_ABORT, vcpu_run_ucall(vcpu, &uc));
 	EXPECT_EQ(3U, st->version);
@@ -212,8 +190,8 @@ TEST(gpa_outside_memory)
 
 	TEST_REQUIRE_KVM();
 	vm = steal_vm(&vcpu, ST_GPA);
-	EXPECT_EQ(1, set_msr(vcpu, MSR_KVM_STEAL_TIME,
-			     NOMEM_GPA | KVM_MSR_ENABLED));
+	EXPECT_EQ(1, vcpu_msr_set(vcpu, MSR_KVM_STEAL_TIME,
+				  NOMEM_GPA | KVM_MSR_ENABLED));
 	vcpu_args_set(vcpu, 1, NOMEM_GPA);
 	/* The guest's read of the struct exits as MMIO: no memory there. */
 	ASSERT_EQ(0, __vcpu_run(vcpu));
@@ -245,12 +223,12 @@ TEST(enforced_cpuid)
 	vm = steal_vm(&vcpu, ST_GPA);
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_CPUID2, &c));
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_ENABLE_CAP, &cap));
-	EXPECT_EQ(0, set_msr(vcpu, MSR_KVM_STEAL_TIME,
-			     ST_GPA | KVM_MSR_ENABLED));
+	EXPECT_EQ(0, vcpu_msr_set(vcpu, MSR_KVM_STEAL_TIME,
+				  ST_GPA | KVM_MSR_ENABLED));
 	c.e[1].eax |= 1 << KVM_FEATURE_STEAL_TIME;
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_CPUID2, &c));
-	EXPECT_EQ(1, set_msr(vcpu, MSR_KVM_STEAL_TIME,
-			     ST_GPA | KVM_MSR_ENABLED));
+	EXPECT_EQ(1, vcpu_msr_set(vcpu, MSR_KVM_STEAL_TIME,
+				  ST_GPA | KVM_MSR_ENABLED));
 	vm_free(vm);
 }
 
