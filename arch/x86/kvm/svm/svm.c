@@ -71,9 +71,9 @@ struct vcpu_svm {
 	 */
 	bool iret_seen;
 	unsigned long iret_rip;
-	bool nmi_singlestep;		/* this entry: step for the NMI window */
-	bool nmi_stepped;		/* the last entry did */
-	unsigned long nmi_step_dr6;	/* the guest's DR6 before the step */
+	bool window_step;		/* this entry: step for an NMI/IRQ window */
+	bool window_stepped;		/* the last entry did */
+	unsigned long window_step_dr6;	/* the guest's DR6 before the step */
 };
 
 static inline void clgi(void)
@@ -180,6 +180,32 @@ static int nested;
 module_param(nested, int, 0444);
 MODULE_PARM_DESC(nested, "nested virtualization (0: not offered)");
 
+/*
+ * VMRUN loads the interrupt shadow from int_state (APM 15.21.5).  QEMU
+ * TCG's does not (7.2, helper_vmrun: int_state is written on #VMEXIT and
+ * never read), so a guest that exited between STI and the next instruction
+ * takes the interrupt window's virtual interrupt before that instruction,
+ * and then the real interrupt: "sti; hlt" halts with its wake-up spent
+ * (stock KVM too: irq_blocking_test).  On such a host, an interrupt window
+ * in a shadow steps over the shadowed instruction instead; TF is then
+ * visible to that one instruction (PUSHF), as with the NMI window's step.
+ */
+static bool svm_vmrun_ignores_int_shadow __ro_after_init;
+
+/* The hypervisor leaf (CPUID 4000_0000h) of QEMU's TCG accelerator. */
+static void svm_detect_errata(void)
+{
+	u32 eax, sig[3];
+
+	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR))
+		return;
+	cpuid(0x40000000, &eax, &sig[0], &sig[1], &sig[2]);
+	if (memcmp(sig, "TCGTCGTCGTCG", sizeof(sig)))
+		return;
+	svm_vmrun_ignores_int_shadow = true;
+	pr_info("SVM: QEMU TCG host: VMRUN ignores the interrupt shadow, interrupt windows in one are single-stepped\n");
+}
+
 static int svm_hardware_setup(void)
 {
 	int r;
@@ -210,6 +236,7 @@ static int svm_hardware_setup(void)
 	memset(page_address(svm_msrpm), 0xff, PAGE_SIZE << MSRPM_ORDER);
 
 	svm_nr_asids = cpuid_ebx(SVM_CPUID_LEAF);
+	svm_detect_errata();
 	pr_info("SVM backend: NPT %d-level, %u ASIDs, NRIPS %s, decode assists %s, flush-by-ASID %s, VMCB clean bits %s, vGIF %s\n",
 		pgtable_l5_enabled() ? 5 : 4, svm_nr_asids,
 		yes_no(boot_cpu_has(X86_FEATURE_NRIPS)),
@@ -541,12 +568,20 @@ static void svm_set_cr8(struct kvm_vcpu *vcpu, u64 cr8)
 /*
  * The interrupt window: a virtual interrupt the guest takes as soon as it
  * can take any (highest priority, TPR ignored), intercepted (APM 15.21.4).
+ * In an interrupt shadow on a host whose VMRUN ignores it: a single step
+ * over the shadowed instruction (svm_vmrun_ignores_int_shadow).
  */
 static void svm_enable_irq_window(struct kvm_vcpu *vcpu, bool enable)
 {
-	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
 	u32 vintr = V_IRQ_MASK | V_IGN_TPR_MASK | (0xf << V_INTR_PRIO_SHIFT);
 
+	if (enable && svm_vmrun_ignores_int_shadow &&
+	    (c->int_state & SVM_INTERRUPT_SHADOW_MASK)) {
+		svm->window_step = true;
+		enable = false;
+	}
 	if (enable) {
 		c->int_ctl |= vintr;
 		svm_set_intercept(c, INTERCEPT_VINTR);
@@ -597,8 +632,8 @@ static void svm_load_guest_regs(struct vcpu_svm *svm)
 	save->rflags = a->rflags;
 	/* Stepping for the debugger or an NMI window: a TF the guest does not see. */
 	a->singlestep_tf = ((a->guest_debug & KVM_GUESTDBG_SINGLESTEP) ||
-			    svm->nmi_singlestep) && !(a->rflags & X86_EFLAGS_TF);
-	svm->nmi_step_dr6 = a->dr6;
+			    svm->window_step) && !(a->rflags & X86_EFLAGS_TF);
+	svm->window_step_dr6 = a->dr6;
 	if (a->singlestep_tf)
 		save->rflags |= X86_EFLAGS_TF;
 	save->cr0 = a->cr0;
@@ -693,12 +728,26 @@ static void svm_enable_nmi_window(struct kvm_vcpu *vcpu)
 
 	if (vcpu->arch.nmi_masked && !svm->iret_seen)
 		return;
-	svm->nmi_singlestep = true;
+	svm->window_step = true;
 }
 
 static void svm_set_nmi_mask(struct kvm_vcpu *vcpu, bool masked)
 {
 	to_svm(vcpu)->iret_seen = false;
+}
+
+/*
+ * The other half of svm_vmrun_ignores_int_shadow: entered in a shadow, a
+ * guest that exits at the same RIP (a host interrupt taken at once, the
+ * shadowed instruction's own fault) has not left it, whatever int_state
+ * says.  The single step's #DB proves the contrary (svm_exit_db), and an
+ * intercepted instruction that completes clears it as it moves RIP.
+ */
+static void svm_keep_int_shadow(struct vcpu_svm *svm, bool shadow,
+				unsigned long rip)
+{
+	if (svm_vmrun_ignores_int_shadow && shadow && svm->vcpu.arch.rip == rip)
+		svm->vmcb->control.int_state |= SVM_INTERRUPT_SHADOW_MASK;
 }
 
 static void svm_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
@@ -707,6 +756,8 @@ static void svm_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
 	struct vcpu_svm *svm = to_svm(vcpu);
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	int cpu = smp_processor_id();
+	unsigned long rip;
+	bool shadow;
 
 	if (svm->last_cpu != cpu || svm->asid_generation != sd->asid_generation)
 		svm_new_asid(svm, sd);
@@ -718,18 +769,32 @@ static void svm_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
 	svm_update_iret_intercept(svm);
 	svm_load_guest_regs(svm);
 	c->clean = 0;
+	shadow = c->int_state & SVM_INTERRUPT_SHADOW_MASK;
+	rip = vcpu->arch.rip;
 
 	clgi();
 	kvm_load_guest_xsave_state(vcpu);
+	/*
+	 * The host's RFLAGS.IF at VMRUN lets physical interrupts end the
+	 * guest's run (V_INTR_MASKING, APM vol. 2, 15.21.1); GIF=0 holds
+	 * them until STGI.  Set here rather than by an STI right before
+	 * VMRUN: that STI's shadow leaks into the guest when VMRUN delivers
+	 * an event (AMD CPUs, as KVM notes, and QEMU TCG always), and a guest
+	 * whose first instruction is its own STI then gets no shadow from it
+	 * and takes an interrupt before the next one (irq_blocking_test).
+	 */
+	raw_local_irq_enable();
 	__svm_vcpu_run(svm->vmcb_pa, vcpu->arch.regs,
 		       page_to_phys(sd->host_vmsave));
+	raw_local_irq_disable();
 	kvm_load_host_xsave_state(vcpu);
 	stgi();
 
 	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
 	svm_save_guest_regs(svm);
-	svm->nmi_stepped = svm->nmi_singlestep;
-	svm->nmi_singlestep = false;
+	svm->window_stepped = svm->window_step;
+	svm->window_step = false;
+	svm_keep_int_shadow(svm, shadow, rip);
 }
 
 /* Move past the intercepted instruction: NRIP if the CPU saves it. */
@@ -793,9 +858,11 @@ static int svm_exit_db(struct vcpu_svm *svm)
 	    (KVM_GUESTDBG_SINGLESTEP | KVM_GUESTDBG_USE_HW_BP))
 		return kvm_debug_exit(vcpu, X86_TRAP_DB, save->dr6, save->dr7);
 	/* The NMI window's step, with a TF of our own: not the guest's. */
-	if (svm->nmi_stepped && vcpu->arch.singlestep_tf &&
+	if (svm->window_stepped && vcpu->arch.singlestep_tf &&
 	    !(save->dr6 & DR_TRAP_BITS)) {
-		vcpu->arch.dr6 = svm->nmi_step_dr6;
+		vcpu->arch.dr6 = svm->window_step_dr6;
+		/* The stepped instruction completed: no shadow left. */
+		svm->vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
 		return 1;
 	}
 	kvm_queue_exception(vcpu, X86_TRAP_DB);

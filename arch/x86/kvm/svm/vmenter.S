@@ -21,11 +21,10 @@
  * void __svm_vcpu_run(unsigned long vmcb_pa, unsigned long *regs,
  *		       unsigned long host_vmsave_pa)
  *
- * Called with interrupts disabled and GIF clear (CLGI): nothing may run
- * between loading the guest's GS base and restoring the host's.  STI before
- * VMRUN makes host interrupts that arrive during the guest cause #VMEXIT
- * (they stay pending, GIF being clear, until the caller's STGI and
- * local_irq_enable()).
+ * Called with GIF clear (CLGI): nothing may run between loading the
+ * guest's GS base and restoring the host's.  The caller has set RFLAGS.IF
+ * (svm_vcpu_run()): host interrupts that arrive during the guest cause
+ * #VMEXIT, and stay pending, GIF being clear, until its STGI.
  */
 SYM_FUNC_START(__svm_vcpu_run)
 	push	%rbp
@@ -61,9 +60,7 @@ SYM_FUNC_START(__svm_vcpu_run)
 	mov	REG(RSI)(%rsi), %rsi
 
 	mov	8(%rsp), %rax
-	sti
 	vmrun	%rax
-	cli
 
 	/* #VMEXIT: RAX is the VMCB's address again, RSP ours. */
 	mov	16(%rsp), %rax
