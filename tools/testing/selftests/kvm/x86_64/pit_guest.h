@@ -37,22 +37,22 @@ static inline u64 now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static int create_pit2(struct kvm_vm *vm, u32 flags)
+static inline int create_pit2(struct kvm_vm *vm, u32 flags)
 {
 	struct kvm_pit_config config = { .flags = flags };
 
 	return ioctl(vm->fd, KVM_CREATE_PIT2, &config);
 }
 
-static void run_sync(struct __test_metadata *_metadata,
-		     struct kvm_vcpu *vcpu, struct ucall *uc, u64 stage)
+static inline void run_sync(struct __test_metadata *_metadata,
+			    struct kvm_vcpu *vcpu, struct ucall *uc, u64 stage)
 {
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, uc));
 	ASSERT_EQ(stage, uc->args[0]);
 }
 
-static void run_done(struct __test_metadata *_metadata,
-		     struct kvm_vcpu *vcpu)
+static inline void run_done(struct __test_metadata *_metadata,
+			    struct kvm_vcpu *vcpu)
 {
 	struct ucall uc;
 
@@ -94,12 +94,12 @@ __asm__(".pushsection .text\n"
 	"	iretq\n"
 	".popsection\n");
 
-static u64 guest_ticks(void)
+static inline u64 guest_ticks(void)
 {
 	return READ_ONCE(*(u64 *)TICKS_GPA);
 }
 
-static void ioapic_write(u32 reg, u32 val)
+static inline void ioapic_write(u32 reg, u32 val)
 {
 	WRITE_ONCE(*(u32 *)(uintptr_t)IOAPIC_GPA, reg);
 	WRITE_ONCE(*(u32 *)(uintptr_t)(IOAPIC_GPA + 0x10), val);
@@ -110,7 +110,7 @@ static void ioapic_write(u32 reg, u32 val)
  * (KVM's default route of GSI 0) to IRQ0_VECTOR: fixed, physical to
  * APIC 0, edge, active high, unmasked (82093AA datasheet, 3.2.4).
  */
-static void guest_route_irq0(void)
+static inline void guest_route_irq0(void)
 {
 	WRITE_ONCE(*(u32 *)(uintptr_t)(APIC_GPA + APIC_SVR), 0x1ff);
 	guest_outb(0x21, 0xff);
@@ -119,7 +119,7 @@ static void guest_route_irq0(void)
 	ioapic_write(IOAPIC_REDTBL, IRQ0_VECTOR);
 }
 
-static void guest_load_ch0(u8 mode, u64 count)
+static inline void guest_load_ch0(u8 mode, u64 count)
 {
 	guest_outb(PIT_CMD, CW(0, RW_LSB_MSB, mode));
 	guest_outb(PIT_CH0, count & 0xff);
@@ -127,7 +127,7 @@ static void guest_load_ch0(u8 mode, u64 count)
 }
 
 /* A 64-bit interrupt gate (SDM vol. 3A, 6.14.1). */
-static void set_gate(struct kvm_vm *vm, int vector, u64 handler)
+static inline void set_gate(struct kvm_vm *vm, int vector, u64 handler)
 {
 	u64 *idt = addr_gpa2hva(vm, GUEST_IDT_GPA);
 
@@ -137,8 +137,8 @@ static void set_gate(struct kvm_vm *vm, int vector, u64 handler)
 }
 
 /* A long-mode VM with KVM_CREATE_IRQCHIP, a PIT, and vCPU 0 at @entry. */
-static struct kvm_vcpu *irqchip_guest(struct __test_metadata *_metadata,
-				      struct kvm_vm **vmp, u64 entry)
+static inline struct kvm_vcpu *
+irqchip_guest(struct __test_metadata *_metadata, struct kvm_vm **vmp, u64 entry)
 {
 	struct kvm_sregs sregs;
 	struct kvm_vcpu *vcpu;
