@@ -334,7 +334,7 @@ static void svm_init_control(struct vcpu_svm *svm)
 	/* Guest RFLAGS.IF masks only virtual interrupts (APM 15.21.1). */
 	c->int_ctl = V_INTR_MASKING_MASK;
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
-	c->nested_cr3 = kvm_mmu_root_hpa(svm->vcpu.kvm);
+	c->nested_cr3 = kvm_mmu_root_hpa(&svm->vcpu);
 }
 
 static void svm_init_vmcb(struct vcpu_svm *svm)
@@ -712,6 +712,11 @@ static void svm_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
 		svm_new_asid(svm, sd);
 	svm->last_cpu = cpu;
 	c->asid = svm->asid;
+	/*
+	 * The root of the vCPU's memslot address space (SMM has its own);
+	 * x86.c flushes the TLB when the vCPU moves between them.
+	 */
+	c->nested_cr3 = kvm_mmu_root_hpa(vcpu);
 	/* No flush-by-ASID in every CPU: flushing all is always right. */
 	if (flush_tlb)
 		c->tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
