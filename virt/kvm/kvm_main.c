@@ -164,6 +164,9 @@ static long kvm_vm_ioctl_check_extension_generic(long ext)
 		return KVM_MAX_VCPU_IDS;
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVM_USER_MEM_SLOTS;
+	case KVM_CAP_MULTI_ADDRESS_SPACE:
+		/* Memslot sets, each with its own NPT root (api.rst 4.35). */
+		return KVM_ADDRESS_SPACE_NUM;
 	default:
 		return kvm_arch_check_extension(ext);
 	}
