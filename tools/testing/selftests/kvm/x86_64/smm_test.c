@@ -11,8 +11,9 @@
  * RSM.  Checked: the entry state, where the saved RIP/CR0/EFER/SMBASE
  * land in SMRAM (KVM's offsets, which QEMU and SeaBIOS share), SMIs held
  * while in SMM, NMIs masked in SMM, RSM back to the interrupted code,
- * RSM outside SMM is #UD, the guest cannot read SMBASE (#GP), and the
- * KVM_SET_VCPU_EVENTS/KVM_SET_MP_STATE refusals of KVM 6.1.
+ * RSM outside SMM is #UD, a saved state KVM would refuse shuts down, the
+ * guest cannot read SMBASE (#GP), and the KVM_SET_VCPU_EVENTS and
+ * KVM_SET_MP_STATE refusals of KVM 6.1.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -414,6 +415,33 @@ TEST(init_received_refusals)
 	EXPECT_EQ(-1, ioctl(ap->fd, KVM_SET_MP_STATE, &mp));
 	EXPECT_EQ(EINVAL, errno);
 	vm_free(vm);
+}
+
+/*
+ * A saved CR0 that KVM's emulator refuses (bits 63:32 set): RSM shuts the
+ * vCPU down (KVM_EXIT_SHUTDOWN), out of SMM, as KVM's em_rsm does.
+ */
+TEST(rsm_bad_state_shuts_down)
+{
+	struct kvm_vcpu_events ev;
+	struct kvm_sregs before;
+	struct smm_vm g;
+	u64 cr0;
+
+	TEST_REQUIRE_KVM();
+	smm_vm_create(_metadata, &g, false, GUEST_RSM);
+	run_to_port(_metadata, g.vcpu, PORT_A);
+	vcpu_sregs_get(g.vcpu, &before);
+	ASSERT_EQ(0, ioctl(g.vcpu->fd, KVM_SMI, 0));
+	check_in_handler(_metadata, &g, ASM_SYMBOL_ADDR(smm_ret1), &before);
+	cr0 = smram_u64(&g, SS_CR0) | (1ULL << 32);
+	memcpy(g.smram + SS_CR0, &cr0, sizeof(cr0));
+	vcpu_run(g.vcpu);
+	EXPECT_EQ((u32)KVM_EXIT_SHUTDOWN, g.vcpu->run->exit_reason)
+		TH_LOG("exit %s", exit_reason_str(g.vcpu->run->exit_reason));
+	get_events(_metadata, g.vcpu, &ev);
+	EXPECT_EQ(0, ev.smi.smm);
+	vm_free(g.vm);
 }
 
 /* Address space 1 slots: their own ids and overlap rules. */
