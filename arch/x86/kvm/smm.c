@@ -423,8 +423,12 @@ static bool smm_load_state_32(struct kvm_vcpu *vcpu, const u8 *buf)
 static bool smm_load_state_64(struct kvm_vcpu *vcpu, const u8 *buf)
 {
 	struct kvm_vcpu_arch *a = &vcpu->arch;
-	u64 cr0 = sm_get64(buf, 0x7f58), cr3 = sm_get64(buf, 0x7f50);
-	u64 cr4 = sm_get64(buf, 0x7f48), efer = sm_get64(buf, 0x7ed0);
+	/*
+	 * KVM's emulator writes CR0 and CR4 through 32-bit values (its
+	 * mk_cr_64()): the saved bits 63:32 are dropped, not refused.
+	 */
+	u64 cr0 = (u32)sm_get64(buf, 0x7f58), cr3 = sm_get64(buf, 0x7f50);
+	u64 cr4 = (u32)sm_get64(buf, 0x7f48), efer = sm_get64(buf, 0x7ed0);
 	int i;
 
 	efer &= ~(u64)EFER_LMA;

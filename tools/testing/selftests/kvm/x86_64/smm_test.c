@@ -62,6 +62,7 @@ __asm__(".pushsection .text\n"
 	"smm_ret1:\n"
 	"	mov $" KVM_STR(PORT_B) ", %edx\n"
 	"	out %al, %dx\n"
+	"smm_after_b:\n"
 	"	cmp $" KVM_STR(GUEST_ICR) ", %ebx\n"
 	"	jne 1f\n"
 	"	mov $0xfee00000, %esi\n"
@@ -418,8 +419,10 @@ TEST(init_received_refusals)
 }
 
 /*
- * A saved CR0 that KVM's emulator refuses (bits 63:32 set): RSM shuts the
- * vCPU down (KVM_EXIT_SHUTDOWN), out of SMM, as KVM's em_rsm does.
+ * A saved CR0 that KVM's emulator refuses (PG without PE): RSM shuts the
+ * vCPU down (KVM_EXIT_SHUTDOWN), out of SMM, as KVM's em_rsm does.  Bits
+ * 63:32 of the saved CR0 are dropped, not refused (KVM writes CR0 as 32
+ * bits): checked first, that RSM returns.
  */
 TEST(rsm_bad_state_shuts_down)
 {
@@ -435,6 +438,13 @@ TEST(rsm_bad_state_shuts_down)
 	ASSERT_EQ(0, ioctl(g.vcpu->fd, KVM_SMI, 0));
 	check_in_handler(_metadata, &g, ASM_SYMBOL_ADDR(smm_ret1), &before);
 	cr0 = smram_u64(&g, SS_CR0) | (1ULL << 32);
+	memcpy(g.smram + SS_CR0, &cr0, sizeof(cr0));
+	check_after_rsm(_metadata, &g, &before);
+
+	vcpu_sregs_get(g.vcpu, &before);
+	ASSERT_EQ(0, ioctl(g.vcpu->fd, KVM_SMI, 0));
+	check_in_handler(_metadata, &g, ASM_SYMBOL_ADDR(smm_after_b), &before);
+	cr0 = smram_u64(&g, SS_CR0) & ~(u64)X86_CR0_PE;
 	memcpy(g.smram + SS_CR0, &cr0, sizeof(cr0));
 	vcpu_run(g.vcpu);
 	EXPECT_EQ((u32)KVM_EXIT_SHUTDOWN, g.vcpu->run->exit_reason)
