@@ -60,7 +60,6 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_KVMCLOCK_CTRL:
 	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
 	case KVM_CAP_ENABLE_CAP:
-	case KVM_CAP_X86_SMM:
 	case KVM_CAP_MULTI_ADDRESS_SPACE:
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_SIGNAL_MSI:

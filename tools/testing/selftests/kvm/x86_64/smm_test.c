@@ -244,10 +244,13 @@ static void expect_exception(struct __test_metadata *_metadata,
 	EXPECT_EQ(vector, uc.args[0]);
 }
 
+/*
+ * Two memslot address spaces.  KVM_CAP_X86_SMM is stock's 1; Kestrel does
+ * not report it yet (x86.c says why): dev_kvm_test checks that.
+ */
 TEST(capabilities)
 {
 	TEST_REQUIRE_KVM();
-	EXPECT_EQ(1, kvm_check_cap(KVM_CAP_X86_SMM));
 	EXPECT_EQ(2, kvm_check_cap(KVM_CAP_MULTI_ADDRESS_SPACE));
 }
 
