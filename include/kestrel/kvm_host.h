@@ -167,7 +167,12 @@ struct kvm {
 
 	struct mutex slots_lock;	/* serializes memslot updates */
 	struct srcu_struct srcu;	/* protects memslots for readers */
-	struct kvm_memslots __rcu *memslots;
+	/*
+	 * One slot set per address space (KVM_CAP_MULTI_ADDRESS_SPACE): the
+	 * id is bits 16-31 of the slot number; a vCPU uses the one
+	 * kvm_arch_vcpu_memslots_id() names (x86: 1 in SMM).
+	 */
+	struct kvm_memslots __rcu *memslots[KVM_ADDRESS_SPACE_NUM];
 
 	/*
 	 * mmu_lock protects the guest physical mappings (NPT/EPT) and the
@@ -221,13 +226,38 @@ struct kvm_vcpu {
 	struct kvm_vcpu_arch arch;
 };
 
-static inline struct kvm_memslots *kvm_memslots(struct kvm *kvm)
+static inline struct kvm_memslots *__kvm_memslots(struct kvm *kvm, int as_id)
 {
-	return srcu_dereference_check(kvm->memslots, &kvm->srcu,
+	return srcu_dereference_check(kvm->memslots[as_id], &kvm->srcu,
 				      lockdep_is_held(&kvm->slots_lock));
 }
 
-struct kvm_memory_slot *kvm_gfn_to_memslot(struct kvm *kvm, gfn_t gfn);
+/* Address space 0: what devices, DMA and the VM-wide accessors see. */
+static inline struct kvm_memslots *kvm_memslots(struct kvm *kvm)
+{
+	return __kvm_memslots(kvm, 0);
+}
+
+/* The address space the vCPU is in now (x86: SMRAM's while in SMM). */
+static inline struct kvm_memslots *kvm_vcpu_memslots(struct kvm_vcpu *vcpu)
+{
+	return __kvm_memslots(vcpu->kvm, kvm_arch_vcpu_memslots_id(vcpu));
+}
+
+struct kvm_memory_slot *__kvm_gfn_to_memslot(struct kvm_memslots *slots,
+					     gfn_t gfn);
+
+static inline struct kvm_memory_slot *kvm_gfn_to_memslot(struct kvm *kvm,
+							 gfn_t gfn)
+{
+	return __kvm_gfn_to_memslot(kvm_memslots(kvm), gfn);
+}
+
+static inline struct kvm_memory_slot *
+kvm_vcpu_gfn_to_memslot(struct kvm_vcpu *vcpu, gfn_t gfn)
+{
+	return __kvm_gfn_to_memslot(kvm_vcpu_memslots(vcpu), gfn);
+}
 
 static inline unsigned long kvm_gfn_to_hva(struct kvm_memory_slot *slot,
 					   gfn_t gfn)
@@ -246,10 +276,16 @@ long kvm_vm_ioctl_get_dirty_log(struct kvm *kvm, void __user *argp);
 int kvm_set_max_vcpu_id(struct kvm *kvm, u64 max);
 int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data,
 		    unsigned long len);
+/* The same in the vCPU's current address space; its thread only. */
+int kvm_vcpu_read_guest(struct kvm_vcpu *vcpu, gpa_t gpa, void *data,
+			unsigned long len);
+int kvm_vcpu_write_guest(struct kvm_vcpu *vcpu, gpa_t gpa, const void *data,
+			 unsigned long len);
 
 /* virt/kvm/memslot.c */
 int kvm_set_memory_region(struct kvm *kvm,
 			  const struct kvm_userspace_memory_region *mem);
+int kvm_alloc_memslots(struct kvm *kvm);
 void kvm_free_memslots(struct kvm *kvm);
 
 /* virt/kvm/io_bus.c: register/unregister with kvm->slots_lock held. */

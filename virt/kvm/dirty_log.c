@@ -75,9 +75,10 @@ static int kvm_get_dirty_log(struct kvm *kvm, struct kvm_dirty_log *log)
 	bool flush = false;
 	int r = 0;
 
-	if ((log->slot >> 16) || (u16)log->slot >= KVM_USER_MEM_SLOTS)
+	if ((log->slot >> 16) >= KVM_ADDRESS_SPACE_NUM ||
+	    (u16)log->slot >= KVM_USER_MEM_SLOTS)
 		return -EINVAL;
-	slot = kvm_memslots(kvm)->by_id[(u16)log->slot];
+	slot = __kvm_memslots(kvm, log->slot >> 16)->by_id[(u16)log->slot];
 	if (!slot || !slot->dirty_bitmap)
 		return -ENOENT;
 	n = kvm_dirty_bitmap_bytes(slot);

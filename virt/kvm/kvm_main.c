@@ -164,6 +164,9 @@ static long kvm_vm_ioctl_check_extension_generic(long ext)
 		return KVM_MAX_VCPU_IDS;
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVM_USER_MEM_SLOTS;
+	case KVM_CAP_MULTI_ADDRESS_SPACE:
+		/* Memslot sets, each with its own NPT root (api.rst 4.35). */
+		return KVM_ADDRESS_SPACE_NUM;
 	default:
 		return kvm_arch_check_extension(ext);
 	}
@@ -559,9 +562,7 @@ static struct kvm *kvm_create_vm(unsigned long type)
 	if (kvm_coalesced_mmio_init(kvm))
 		goto err_free;
 
-	RCU_INIT_POINTER(kvm->memslots,
-			 kvzalloc(sizeof(struct kvm_memslots), GFP_KERNEL_ACCOUNT));
-	if (!rcu_access_pointer(kvm->memslots))
+	if (kvm_alloc_memslots(kvm))
 		goto err_ring;
 	if (init_srcu_struct(&kvm->srcu))
 		goto err_slots;
@@ -579,7 +580,7 @@ err_arch:
 err_srcu:
 	cleanup_srcu_struct(&kvm->srcu);
 err_slots:
-	kvfree(rcu_access_pointer(kvm->memslots));
+	kvm_free_memslots(kvm);
 err_ring:
 	kvm_coalesced_mmio_free(kvm);
 err_free:

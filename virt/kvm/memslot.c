@@ -2,8 +2,10 @@
 /*
  * Memory slots: KVM_SET_USER_MEMORY_REGION and guest-physical lookups.
  *
- * Readers (the fault path, guest memory accessors) look slots up under
- * SRCU without locks.  Writers, serialized by slots_lock, build a new set,
+ * Each address space (KVM_CAP_MULTI_ADDRESS_SPACE: the slot number's bits
+ * 16-31) has its own set, ids and overlap rules; x86 vCPUs see set 1 in
+ * SMM.  Readers (the fault path, guest memory accessors) look slots up
+ * under SRCU without locks.  Writers, serialized by slots_lock, build a new set,
  * publish it, wait for readers of the old one, then zap the guest mappings
  * of any slot that went away or moved.
  */
@@ -17,9 +19,9 @@
 /* Flags KVM accepts on x86 (api.rst 4.35). */
 #define KVM_VALID_MEM_FLAGS	(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY)
 
-struct kvm_memory_slot *kvm_gfn_to_memslot(struct kvm *kvm, gfn_t gfn)
+struct kvm_memory_slot *__kvm_gfn_to_memslot(struct kvm_memslots *slots,
+					     gfn_t gfn)
 {
-	struct kvm_memslots *slots = kvm_memslots(kvm);
 	int lo = 0, hi = slots->nr - 1;
 
 	while (lo <= hi) {
@@ -36,10 +38,13 @@ struct kvm_memory_slot *kvm_gfn_to_memslot(struct kvm *kvm, gfn_t gfn)
 	return NULL;
 }
 
-static int kvm_guest_copy(struct kvm *kvm, gpa_t gpa, void *data,
-			  unsigned long len, bool write)
+/* In @vcpu's current address space, or address space 0 without one. */
+static int kvm_guest_copy(struct kvm *kvm, struct kvm_vcpu *vcpu, gpa_t gpa,
+			  void *data, unsigned long len, bool write)
 {
 	int idx = srcu_read_lock(&kvm->srcu);
+	struct kvm_memslots *slots = vcpu ? kvm_vcpu_memslots(vcpu) :
+				     kvm_memslots(kvm);
 	int r = 0;
 
 	while (len) {
@@ -48,7 +53,7 @@ static int kvm_guest_copy(struct kvm *kvm, gpa_t gpa, void *data,
 		struct kvm_memory_slot *slot;
 		void __user *hva;
 
-		slot = kvm_gfn_to_memslot(kvm, gpa >> PAGE_SHIFT);
+		slot = __kvm_gfn_to_memslot(slots, gpa >> PAGE_SHIFT);
 		if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
 			r = -EFAULT;
 			break;
@@ -70,13 +75,25 @@ static int kvm_guest_copy(struct kvm *kvm, gpa_t gpa, void *data,
 
 int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len)
 {
-	return kvm_guest_copy(kvm, gpa, data, len, false);
+	return kvm_guest_copy(kvm, NULL, gpa, data, len, false);
 }
 
 int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data,
 		    unsigned long len)
 {
-	return kvm_guest_copy(kvm, gpa, (void *)data, len, true);
+	return kvm_guest_copy(kvm, NULL, gpa, (void *)data, len, true);
+}
+
+int kvm_vcpu_read_guest(struct kvm_vcpu *vcpu, gpa_t gpa, void *data,
+			unsigned long len)
+{
+	return kvm_guest_copy(vcpu->kvm, vcpu, gpa, data, len, false);
+}
+
+int kvm_vcpu_write_guest(struct kvm_vcpu *vcpu, gpa_t gpa, const void *data,
+			 unsigned long len)
+{
+	return kvm_guest_copy(vcpu->kvm, vcpu, gpa, (void *)data, len, true);
 }
 
 static bool kvm_slots_overlap(struct kvm_memslots *slots, u16 id,
@@ -143,11 +160,11 @@ static void kvm_slot_invalidate_end(struct kvm *kvm)
  * Install @new (NULL: delete) as slot @id.  @old is the slot it replaces;
  * it is freed here once no reader can see it.
  */
-static int kvm_replace_memslot(struct kvm *kvm, u16 id,
+static int kvm_replace_memslot(struct kvm *kvm, int as_id, u16 id,
 			       struct kvm_memory_slot *old,
 			       struct kvm_memory_slot *new)
 {
-	struct kvm_memslots *cur = kvm_memslots(kvm), *next;
+	struct kvm_memslots *cur = __kvm_memslots(kvm, as_id), *next;
 	bool invalidate = old && (!new || new->base_gfn != old->base_gfn);
 
 	next = kvmalloc(sizeof(*next), GFP_KERNEL_ACCOUNT);
@@ -159,7 +176,7 @@ static int kvm_replace_memslot(struct kvm *kvm, u16 id,
 
 	if (invalidate)
 		kvm_slot_invalidate_begin(kvm, old);
-	rcu_assign_pointer(kvm->memslots, next);
+	rcu_assign_pointer(kvm->memslots[as_id], next);
 	synchronize_srcu_expedited(&kvm->srcu);
 	if (invalidate)
 		kvm_slot_invalidate_end(kvm);
@@ -205,8 +222,9 @@ static int kvm_check_memory_region(const struct kvm_userspace_memory_region *mem
 {
 	if (mem->flags & ~KVM_VALID_MEM_FLAGS)
 		return -EINVAL;
-	/* Address space 1 is SMM's, which Kestrel does not implement. */
-	if ((mem->slot >> 16) != 0 || (u16)mem->slot >= KVM_USER_MEM_SLOTS)
+	/* Bits 16-31: the address space (api.rst 4.35). */
+	if ((mem->slot >> 16) >= KVM_ADDRESS_SPACE_NUM ||
+	    (u16)mem->slot >= KVM_USER_MEM_SLOTS)
 		return -EINVAL;
 	if (!PAGE_ALIGNED(mem->memory_size) ||
 	    !PAGE_ALIGNED(mem->guest_phys_addr) ||
@@ -229,6 +247,7 @@ static int __kvm_set_memory_region(struct kvm *kvm,
 	gfn_t base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
 	unsigned long npages = mem->memory_size >> PAGE_SHIFT;
 	struct kvm_memory_slot *old, *new;
+	int as_id = mem->slot >> 16;
 	u16 id = (u16)mem->slot;
 	bool start_logging;
 	int r;
@@ -237,12 +256,12 @@ static int __kvm_set_memory_region(struct kvm *kvm,
 	r = kvm_check_memory_region(mem);
 	if (r)
 		return r;
-	old = kvm_memslots(kvm)->by_id[id];
+	old = __kvm_memslots(kvm, as_id)->by_id[id];
 
 	if (!npages) {				/* delete */
 		if (!old)
 			return -EINVAL;
-		return kvm_replace_memslot(kvm, id, old, NULL);
+		return kvm_replace_memslot(kvm, as_id, id, old, NULL);
 	}
 
 	if (old) {
@@ -258,7 +277,8 @@ static int __kvm_set_memory_region(struct kvm *kvm,
 		/* Guest-physical addresses the MMU cannot map (KVM: -EINVAL). */
 		if (base_gfn + npages - 1 > kvm_arch_max_gfn())
 			return -EINVAL;
-		if (kvm_slots_overlap(kvm_memslots(kvm), id, base_gfn, npages))
+		if (kvm_slots_overlap(__kvm_memslots(kvm, as_id), id, base_gfn,
+				      npages))
 			return -EEXIST;
 	}
 
@@ -276,7 +296,7 @@ static int __kvm_set_memory_region(struct kvm *kvm,
 			!(old->flags & KVM_MEM_LOG_DIRTY_PAGES);
 	r = kvm_slot_dirty_bitmap(old, new);
 	if (!r)
-		r = kvm_replace_memslot(kvm, id, old, new);
+		r = kvm_replace_memslot(kvm, as_id, id, old, new);
 	if (r) {
 		if (old && !old->dirty_bitmap && new->dirty_bitmap &&
 		    (old->flags & KVM_MEM_LOG_DIRTY_PAGES))
@@ -302,16 +322,41 @@ int kvm_set_memory_region(struct kvm *kvm,
 	return r;
 }
 
-/* VM teardown: nobody else can see the VM any more. */
-void kvm_free_memslots(struct kvm *kvm)
+/* VM creation: an empty set per address space. */
+int kvm_alloc_memslots(struct kvm *kvm)
 {
-	struct kvm_memslots *slots = rcu_dereference_protected(kvm->memslots, 1);
 	int i;
 
-	for (i = 0; i < KVM_USER_MEM_SLOTS; i++) {
-		if (slots->by_id[i])
-			kvfree(slots->by_id[i]->dirty_bitmap);
-		kfree(slots->by_id[i]);
+	for (i = 0; i < KVM_ADDRESS_SPACE_NUM; i++) {
+		struct kvm_memslots *slots;
+
+		slots = kvzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
+		if (!slots) {
+			kvm_free_memslots(kvm);
+			return -ENOMEM;
+		}
+		RCU_INIT_POINTER(kvm->memslots[i], slots);
 	}
-	kvfree(slots);
+	return 0;
+}
+
+/* VM teardown (or failed creation): nobody else can see the VM. */
+void kvm_free_memslots(struct kvm *kvm)
+{
+	int as_id, i;
+
+	for (as_id = 0; as_id < KVM_ADDRESS_SPACE_NUM; as_id++) {
+		struct kvm_memslots *slots;
+
+		slots = rcu_dereference_protected(kvm->memslots[as_id], 1);
+		if (!slots)
+			continue;
+		for (i = 0; i < KVM_USER_MEM_SLOTS; i++) {
+			if (slots->by_id[i])
+				kvfree(slots->by_id[i]->dirty_bitmap);
+			kfree(slots->by_id[i]);
+		}
+		kvfree(slots);
+		RCU_INIT_POINTER(kvm->memslots[as_id], NULL);
+	}
 }

@@ -17,10 +17,11 @@ static struct kvm *mn_to_kvm(struct mmu_notifier *mn)
 }
 
 /* Zap every gfn backed by [start, end) of the VMM's address space. */
-static bool kvm_unmap_hva_range(struct kvm *kvm, unsigned long start,
-				unsigned long end)
+static bool kvm_unmap_hva_range_as(struct kvm *kvm, int as_id,
+				   unsigned long start, unsigned long end)
 {
-	struct kvm_memslots *slots = srcu_dereference(kvm->memslots, &kvm->srcu);
+	struct kvm_memslots *slots = srcu_dereference(kvm->memslots[as_id],
+						      &kvm->srcu);
 	bool flush = false;
 	int i;
 
@@ -37,6 +38,18 @@ static bool kvm_unmap_hva_range(struct kvm *kvm, unsigned long start,
 		last = s->base_gfn + ((hi - s->userspace_addr - 1) >> PAGE_SHIFT);
 		flush |= kvm_arch_unmap_gfn_range(kvm, first, last + 1);
 	}
+	return flush;
+}
+
+/* In every address space: one page may back slots in several. */
+static bool kvm_unmap_hva_range(struct kvm *kvm, unsigned long start,
+				unsigned long end)
+{
+	bool flush = false;
+	int i;
+
+	for (i = 0; i < KVM_ADDRESS_SPACE_NUM; i++)
+		flush |= kvm_unmap_hva_range_as(kvm, i, start, end);
 	return flush;
 }
 

@@ -104,7 +104,7 @@ int kvm_get_cpl(struct kvm_vcpu *vcpu)
 
 static int kvm_read_phys(void *opaque, u64 gpa, void *buf, unsigned int len)
 {
-	return kvm_read_guest(opaque, gpa, buf, len);
+	return kvm_vcpu_read_guest(opaque, gpa, buf, len);
 }
 
 /*
@@ -130,7 +130,7 @@ static int kvm_gva_to_gpa(struct kvm_vcpu *vcpu, u64 la, u32 access,
 	p.cpl = kvm_get_cpl(vcpu);
 	if (p.cpl == 3)
 		access |= PFERR_USER;
-	r = guest_walk_gva(&p, la, access, kvm_read_phys, vcpu->kvm, &w);
+	r = guest_walk_gva(&p, la, access, kvm_read_phys, vcpu, &w);
 	if (!r) {
 		*gpa = w.gpa;
 		return 0;
@@ -185,7 +185,7 @@ static int kvm_fetch_insn(struct kvm_vcpu *vcpu, u8 *buf, unsigned int len,
 
 		if (r)
 			return got ? got : -r;
-		if (kvm_read_guest(vcpu->kvm, gpa, buf + got, n))
+		if (kvm_vcpu_read_guest(vcpu, gpa, buf + got, n))
 			return got ? got : -X86EMUL_UNHANDLEABLE;
 		got += n;
 	}
@@ -282,7 +282,7 @@ static int kvm_fix_hypercall_insn(struct kvm_vcpu *vcpu)
 			return 0;
 	}
 	for (i = 0; i < 3; i++)
-		if (kvm_write_guest(vcpu->kvm, gpa[i], &insn[i], 1))
+		if (kvm_vcpu_write_guest(vcpu, gpa[i], &insn[i], 1))
 			return 0;
 	return 1;
 }
@@ -367,13 +367,14 @@ static int kvm_emul_translate(struct kvm_emul *em, u64 la, unsigned int len,
 	return kvm_gva_to_gpa(em->vcpu, la, access, gpa, &em->ctxt.exception);
 }
 
-static bool kvm_gpa_is_ram(struct kvm *kvm, u64 gpa, bool write)
+static bool kvm_gpa_is_ram(struct kvm_vcpu *vcpu, u64 gpa, bool write)
 {
+	struct kvm *kvm = vcpu->kvm;
 	struct kvm_memory_slot *slot;
 	int idx = srcu_read_lock(&kvm->srcu);
 	bool ram;
 
-	slot = kvm_gfn_to_memslot(kvm, gpa >> PAGE_SHIFT);
+	slot = kvm_vcpu_gfn_to_memslot(vcpu, gpa >> PAGE_SHIFT);
 	ram = slot && !(write && (slot->flags & KVM_MEM_READONLY));
 	srcu_read_unlock(&kvm->srcu, idx);
 	return ram;
@@ -388,8 +389,8 @@ static int kvm_emul_read(void *opaque, u64 la, void *val, unsigned int len)
 
 	if (r)
 		return r;
-	if (kvm_gpa_is_ram(em->vcpu->kvm, gpa, false))
-		return kvm_read_guest(em->vcpu->kvm, gpa, val, len) ?
+	if (kvm_gpa_is_ram(em->vcpu, gpa, false))
+		return kvm_vcpu_read_guest(em->vcpu, gpa, val, len) ?
 		       X86EMUL_UNHANDLEABLE : X86EMUL_CONTINUE;
 	if (len > sizeof(m->data))
 		return X86EMUL_UNHANDLEABLE;
@@ -418,8 +419,8 @@ static int kvm_emul_write(void *opaque, u64 la, const void *val,
 
 	if (r)
 		return r;
-	if (kvm_gpa_is_ram(em->vcpu->kvm, gpa, true))
-		return kvm_write_guest(em->vcpu->kvm, gpa, val, len) ?
+	if (kvm_gpa_is_ram(em->vcpu, gpa, true))
+		return kvm_vcpu_write_guest(em->vcpu, gpa, val, len) ?
 		       X86EMUL_UNHANDLEABLE : X86EMUL_CONTINUE;
 	if (len > sizeof(m->data))
 		return X86EMUL_UNHANDLEABLE;
@@ -667,8 +668,8 @@ static int kvm_string_pio_copy(struct kvm_vcpu *vcpu, bool to_guest)
 				kvm_inject_emul_exception(vcpu, &e);
 				return 1;
 			}
-			if (r || (to_guest ? kvm_write_guest(vcpu->kvm, gpa, byte, 1) :
-					     kvm_read_guest(vcpu->kvm, gpa, byte, 1)))
+			if (r || (to_guest ? kvm_vcpu_write_guest(vcpu, gpa, byte, 1) :
+					     kvm_vcpu_read_guest(vcpu, gpa, byte, 1)))
 				return kvm_emulation_failure(vcpu, NULL, 0);
 		}
 	}

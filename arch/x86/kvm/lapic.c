@@ -405,6 +405,10 @@ static int kvm_apic_accept(struct kvm_vcpu *vcpu, const struct kvm_apic_irq *irq
 		/* Picked up by the vCPU thread (nmi_pending is its own). */
 		atomic_inc(&vcpu->arch.apic_nmi);
 		break;
+	case LAPIC_SMI:
+		/* Likewise: smm.smi_pending is the vCPU thread's (smm.c). */
+		vcpu->arch.apic_smi = true;
+		break;
 	case LAPIC_INIT:
 		vcpu->arch.apic_init = true;
 		break;
@@ -808,11 +812,19 @@ void kvm_lapic_process(struct kvm_vcpu *vcpu)
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	a = lapic_timer_inject(&apic->s, &li);
 	kvm_lapic_sync_timer(apic);
-	init = vcpu->arch.apic_init;
-	sipi = vcpu->arch.apic_sipi;
+	/*
+	 * In SMM, INIT stays latched until RSM and SIPIs are dropped (SDM
+	 * vol. 3C, 32.5.1; KVM does the same).
+	 */
+	init = vcpu->arch.apic_init && !vcpu->arch.smm.in_smm;
+	sipi = vcpu->arch.apic_sipi && !vcpu->arch.smm.in_smm;
 	sipi_vector = vcpu->arch.apic_sipi_vector;
-	vcpu->arch.apic_init = false;
+	if (!vcpu->arch.smm.in_smm)
+		vcpu->arch.apic_init = false;
 	vcpu->arch.apic_sipi = false;
+	if (vcpu->arch.apic_smi)
+		vcpu->arch.smm.smi_pending = true;
+	vcpu->arch.apic_smi = false;
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
 
 	if (a == LAPIC_NMI)
@@ -1044,6 +1056,9 @@ static bool kvm_lapic_runnable(struct kvm_vcpu *vcpu)
 	/* An NMI wakes HLT only if it can be taken (not in an NMI handler). */
 	if (vcpu->arch.nmi_pending && !vcpu->arch.nmi_masked)
 		return true;
+	/* So does an SMI, outside SMM (smm.c). */
+	if (vcpu->arch.smm.smi_pending && !vcpu->arch.smm.in_smm)
+		return true;
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	irq = lapic_pending_vector(&apic->s) >= 0 ||
 	      (kvm_lapic_has_extint(vcpu) &&
@@ -1107,6 +1122,31 @@ int kvm_lapic_run_uninit(struct kvm_vcpu *vcpu)
 		}
 		kvm_lapic_wait(apic);
 	}
+}
+
+/* An INIT that waits for RSM (KVM_GET_VCPU_EVENTS' smi.latched_init). */
+bool kvm_lapic_latched_init(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	unsigned long flags;
+	bool init;
+
+	if (!apic)
+		return false;
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	init = vcpu->arch.apic_init;
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
+	return init;
+}
+
+void kvm_lapic_set_latched_init(struct kvm_vcpu *vcpu, bool init)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&apic->lock, flags);
+	vcpu->arch.apic_init = init;
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 }
 
 /* HLT with the APIC in the kernel: sleep in the kernel, no exit. */

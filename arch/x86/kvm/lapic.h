@@ -70,6 +70,8 @@ int kvm_lapic_run_uninit(struct kvm_vcpu *vcpu);
 bool kvm_lapic_ready_for_extint(struct kvm_vcpu *vcpu);
 bool kvm_lapic_accepts_pic_intr(struct kvm_vcpu *vcpu);
 int kvm_lapic_queue_extint(struct kvm_vcpu *vcpu, u8 vector);
+bool kvm_lapic_latched_init(struct kvm_vcpu *vcpu);
+void kvm_lapic_set_latched_init(struct kvm_vcpu *vcpu, bool init);
 
 void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
 int __kvm_apic_deliver(struct kvm *kvm, struct kvm_vcpu *src,

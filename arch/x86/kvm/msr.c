@@ -975,6 +975,45 @@ static int msr_set_perf_caps(struct kvm_vcpu *vcpu, u32 index, u64 data,
 	return !host || data;
 }
 
+/*
+ * SMBASE (smm.c): only userspace reads and writes it, as in KVM; the guest
+ * relocates it through the state-save area and RSM.  SMI_COUNT: the SMIs
+ * taken, readable by the guest, written only by userspace.
+ */
+static int msr_get_smbase(struct kvm_vcpu *vcpu, u32 index, u64 *data,
+			  bool host)
+{
+	if (!host)
+		return 1;
+	*data = vcpu->arch.smm.smbase;
+	return 0;
+}
+
+static int msr_set_smbase(struct kvm_vcpu *vcpu, u32 index, u64 data,
+			  bool host)
+{
+	if (!host)
+		return 1;
+	vcpu->arch.smm.smbase = data;
+	return 0;
+}
+
+static int msr_get_smi_count(struct kvm_vcpu *vcpu, u32 index, u64 *data,
+			     bool host)
+{
+	*data = vcpu->arch.smm.smi_count;
+	return 0;
+}
+
+static int msr_set_smi_count(struct kvm_vcpu *vcpu, u32 index, u64 data,
+			     bool host)
+{
+	if (!host)
+		return 1;
+	vcpu->arch.smm.smi_count = data;
+	return 0;
+}
+
 struct kvm_msr_handler {
 	u32 first, last;		/* last 0: just first */
 	int (*get)(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host);
@@ -1018,6 +1057,8 @@ static const struct kvm_msr_handler kvm_msr_handlers[] = {
 	MSR_ONE(MSR_IA32_XSS, xss, msr_set_xss),
 	MSR_ONE(MSR_IA32_PRED_CMD, pred_cmd, msr_set_pred_cmd),
 	MSR_ONE(MSR_IA32_POWER_CTL, stored, msr_set_stored),
+	MSR_ONE(MSR_IA32_SMBASE, smbase, msr_set_smbase),
+	MSR_ONE(MSR_SMI_COUNT, smi_count, msr_set_smi_count),
 	MSR_ONE(MSR_IA32_TSC_DEADLINE, tsc_deadline, msr_set_tsc_deadline),
 	MSR_RANGE(LAPIC_X2APIC_MSR_BASE, LAPIC_X2APIC_MSR_LAST, x2apic,
 		  msr_set_x2apic),
@@ -1045,7 +1086,7 @@ static const u32 kvm_msrs_to_save[] = {
 	MSR_IA32_TSC_ADJUST, MSR_IA32_MISC_ENABLE, MSR_IA32_MCG_STATUS,
 	MSR_IA32_MCG_CTL, MSR_IA32_UCODE_REV, MSR_K7_HWCR,
 	MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES, MSR_IA32_POWER_CTL,
-	MSR_IA32_TSC_DEADLINE,
+	MSR_IA32_TSC_DEADLINE, MSR_IA32_SMBASE, MSR_SMI_COUNT,
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
 	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 	MSR_KVM_STEAL_TIME,

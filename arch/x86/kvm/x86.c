@@ -28,6 +28,7 @@
 #include "lapic.h"
 #include "msr.h"
 #include "pit.h"
+#include "smm.h"
 #include "steal_time.h"
 #include "x86.h"
 
@@ -233,6 +234,15 @@ long kvm_arch_check_extension(long ext)
 	case KVM_CAP_DISABLE_QUIRKS:
 	case KVM_CAP_VCPU_ATTRIBUTES:
 		return 1;
+	/*
+	 * KVM_CAP_X86_SMM is not reported yet although smm.c implements SMM
+	 * (KVM_SMI, APIC SMIs, RSM, SMRAM in address space 1, upstream
+	 * smm_test passes): it makes QEMU put SMRAM in address space 1 and
+	 * SeaBIOS use SMM, and a QEMU/SeaBIOS disk boot in the emulated host
+	 * has not been seen to work with it yet (issue 7).
+	 */
+	case KVM_CAP_X86_SMM:
+		return 0;
 	case KVM_CAP_DISABLE_QUIRKS2:
 		return KESTREL_SUPPORTED_QUIRKS;
 	case KVM_CAP_SYNC_REGS:
@@ -488,22 +498,24 @@ void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
 	a->st.msr = 0;
 	a->st.update = false;
 	kvm_clock_vcpu_reset(vcpu);
+	kvm_smm_reset(vcpu, false);
 }
 
 /*
  * INIT (SDM vol. 3A, 9.1.1, table 9-1): registers as after RESET, except
- * that XCR0, IA32_APIC_BASE and the MSRs Kestrel keeps (msr.c) survive,
+ * that XCR0, IA32_APIC_BASE, SMBASE and the MSRs Kestrel keeps (msr.c) survive,
  * as in KVM.  The APIC itself is reset by the caller (lapic.c).
  */
 void kvm_vcpu_init_event(struct kvm_vcpu *vcpu)
 {
 	struct kvm_vcpu_arch *a = &vcpu->arch;
-	u64 xcr0 = a->xcr0, apic_base = a->apic_base;
+	u64 xcr0 = a->xcr0, apic_base = a->apic_base, smbase = a->smm.smbase;
 
 	kvm_x86_ops->vcpu_init_event(vcpu);
 	kvm_vcpu_reset(vcpu);
 	a->xcr0 = xcr0;
 	a->apic_base = apic_base;
+	a->smm.smbase = smbase;		/* SDM vol. 3C, 32.11: INIT keeps it */
 }
 
 /* After a shutdown: as INIT, the in-kernel APIC included (as KVM). */
@@ -733,6 +745,9 @@ static void kvm_inject_events(struct kvm_vcpu *vcpu)
 	if (vcpu->arch.apic)
 		busy = kvm_lapic_inject(vcpu) || busy;
 
+	/* An SMI waits behind the event being delivered (smm.c). */
+	if (busy && kvm_smm_window(vcpu))
+		smp_send_reschedule(smp_processor_id());
 	if (!vcpu->arch.nmi_pending)
 		return;
 	if (busy)
@@ -852,6 +867,8 @@ static void kvm_post_run_save(struct kvm_vcpu *vcpu)
 	run->apic_base = vcpu->arch.apic_base;
 	run->ready_for_interrupt_injection =
 		kvm_vcpu_ready_for_interrupt_injection(vcpu);
+	if (vcpu->arch.smm.in_smm)
+		run->flags |= KVM_RUN_X86_SMM;
 }
 
 static int kvm_vcpu_run_loop(struct kvm_vcpu *vcpu)
@@ -886,6 +903,8 @@ static int kvm_vcpu_run_loop(struct kvm_vcpu *vcpu)
 		}
 		kvm_x86_ops->enable_irq_window(vcpu,
 					       READ_ONCE(run->request_interrupt_window));
+		/* Writes SMRAM: before interrupts go off. */
+		kvm_smm_check_smi(vcpu);
 		kvm_prepare_events(vcpu);
 		r = kvm_vcpu_enter_guest(vcpu);
 		if (r <= 0)
@@ -1385,7 +1404,7 @@ static int kvm_set_xcrs(struct kvm_vcpu *vcpu, const void *v)
  * KVM_GET_VCPU_EVENTS without KVM_CAP_EXCEPTION_PAYLOAD: a pending and an
  * injected exception are reported alike, soft ones (INT3, INTO) not at all
  * since the ABI has no room for their instruction length: RIP is left at
- * the instruction, which raises them again (as in KVM).  No SMM, no SIPI
+ * the instruction, which raises them again (as in KVM).  No SIPI
  * without a LAPIC.
  */
 static void kvm_get_vcpu_events(struct kvm_vcpu *vcpu, void *v)
@@ -1405,6 +1424,7 @@ static void kvm_get_vcpu_events(struct kvm_vcpu *vcpu, void *v)
 	ev->nmi.injected = a->nmi_injected;
 	ev->nmi.pending = a->nmi_pending != 0;
 	ev->nmi.masked = a->nmi_masked;
+	kvm_smm_get_events(vcpu, ev);
 	ev->flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
 		    KVM_VCPUEVENT_VALID_SMM;
 }
@@ -1422,9 +1442,7 @@ static int kvm_set_vcpu_events(struct kvm_vcpu *vcpu, const void *v)
 	if (ev->exception.injected &&
 	    (ev->exception.nr > 31 || ev->exception.nr == NMI_VECTOR))
 		return -EINVAL;
-	/* Kestrel has no SMM: as KVM built without it (CONFIG_KVM_SMM, 6.2). */
-	if ((ev->flags & KVM_VCPUEVENT_VALID_SMM) &&
-	    (ev->smi.smm || ev->smi.pending || ev->smi.smm_inside_nmi))
+	if (kvm_smm_check_events(vcpu, ev))
 		return -EINVAL;
 
 	a->exception.pending = false;
@@ -1444,6 +1462,7 @@ static int kvm_set_vcpu_events(struct kvm_vcpu *vcpu, const void *v)
 	/* A flag, as KVM_GET_VCPU_EVENTS reports it. */
 	if (ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
 		a->nmi_pending = !!ev->nmi.pending;
+	kvm_smm_set_events(vcpu, ev);
 	return 0;
 }
 
@@ -1575,6 +1594,11 @@ static int kvm_set_mp_state(struct kvm_vcpu *vcpu, const void *v)
 	 */
 	if (!vcpu->arch.apic)
 		return mp->mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
+	/* INIT is latched in SMM and KVM puts an SMI before it (KVM 6.1). */
+	if ((vcpu->arch.smm.in_smm || vcpu->arch.smm.smi_pending) &&
+	    (mp->mp_state == KVM_MP_STATE_INIT_RECEIVED ||
+	     mp->mp_state == KVM_MP_STATE_SIPI_RECEIVED))
+		return -EINVAL;
 	switch (mp->mp_state) {
 	case KVM_MP_STATE_RUNNABLE:
 	case KVM_MP_STATE_UNINITIALIZED:
@@ -1764,6 +1788,10 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 		return kvm_vcpu_ioctl_interrupt(vcpu, argp);
 	case KVM_NMI:
 		return kvm_vcpu_ioctl_nmi(vcpu);
+	case KVM_SMI:
+		/* api.rst 4.96: taken at the next KVM_RUN (smm.c). */
+		vcpu->arch.smm.smi_pending = true;
+		return 0;
 	case KVM_SET_GUEST_DEBUG:
 		return kvm_ioctl_set(vcpu, argp, sizeof(struct kvm_guest_debug),
 				     kvm_set_guest_debug);

@@ -224,7 +224,7 @@ void kvm_complete_soft_exception(struct kvm_vcpu *vcpu, bool interrupted);
 /* mmu/mmu.c */
 int kvm_mmu_init_vm(struct kvm *kvm);
 void kvm_mmu_destroy_vm(struct kvm *kvm);
-hpa_t kvm_mmu_root_hpa(struct kvm *kvm);
+hpa_t kvm_mmu_root_hpa(struct kvm_vcpu *vcpu);
 void kvm_mmu_free_cache(struct kvm_vcpu *vcpu);
 int kvm_tdp_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa, bool write);
 

@@ -42,13 +42,23 @@ enum kvm_reg {
 	NR_VCPU_REGS
 };
 
+/*
+ * Memslot address spaces (KVM_CAP_MULTI_ADDRESS_SPACE): 0 for normal
+ * operation, 1 for System Management Mode, where the VMM puts SMRAM.
+ */
+#define KVM_ADDRESS_SPACE_NUM	2
+#define kvm_arch_vcpu_memslots_id(vcpu)	((vcpu)->arch.smm.in_smm ? 1 : 0)
+
 /* Power-up values: SDM vol. 3B, 18.2.3-18.2.4. */
 #define DR6_RESET		0xffff0ff0UL
 #define DR7_RESET		0x400UL
 
 struct kvm_arch {
-	/* Root of the nested (NPT) / extended (EPT) page tables. */
-	struct page *tdp_root;
+	/*
+	 * Roots of the nested (NPT) / extended (EPT) page tables, one per
+	 * memslot address space (mmu/mmu.c).
+	 */
+	struct page *tdp_root[KVM_ADDRESS_SPACE_NUM];
 	int tdp_levels;
 	struct kvm_vm_msrs *msrs;	/* MSR filter, user-space MSR exits */
 	struct kvm_clock clock;		/* kvmclock.c */
@@ -172,6 +182,18 @@ struct kvm_queued_interrupt {
 	u8 nr;
 };
 
+/*
+ * System Management Mode (smm.c).  The vCPU thread only, except that
+ * other vCPUs' SMI IPIs arrive through apic_smi.
+ */
+struct kvm_vcpu_smm {
+	bool in_smm;
+	bool inside_nmi;		/* NMIs were masked at the SMI */
+	bool smi_pending;
+	u64 smbase;			/* MSR_IA32_SMBASE, host-written */
+	u64 smi_count;			/* MSR_SMI_COUNT */
+};
+
 struct kvm_vcpu_arch {
 	/*
 	 * The guest's registers while outside guest mode; the backend moves
@@ -240,6 +262,7 @@ struct kvm_vcpu_arch {
 	atomic_t apic_nmi;
 	bool apic_init;
 	bool apic_sipi;
+	bool apic_smi;
 	u8 apic_sipi_vector;
 	/*
 	 * Split irqchip: vectors whose EOI userspace's IOAPIC must hear of
@@ -250,6 +273,7 @@ struct kvm_vcpu_arch {
 	atomic_t scan_ioapic;
 	int pending_ioapic_eoi;		/* vector, or -1 */
 	struct kvm_steal_time_state st;
+	struct kvm_vcpu_smm smm;
 	struct kvm_vcpu_stat_arch stat;
 };
 

@@ -15,6 +15,11 @@
  * APM vol. 2, 15.25.3 "Nested Paging and the host paging mode").  Every
  * entry has U/S set, since the nested walk treats all guest accesses as
  * user accesses (APM 15.25.5).
+ *
+ * One root per memslot address space: vCPUs in SMM walk the tables built
+ * from address space 1 (KVM's role.smm), the others those of address
+ * space 0.  Zaps, which come by gfn, clear both: an address space 1 slot
+ * often aliases address space 0 memory (QEMU's SMRAM overlay).
  */
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -38,9 +43,18 @@ static u64 *tdp_child(u64 entry)
 
 int kvm_mmu_init_vm(struct kvm *kvm)
 {
+	int i;
+
 	kvm->arch.tdp_levels = pgtable_l5_enabled() ? 5 : 4;
-	kvm->arch.tdp_root = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	return kvm->arch.tdp_root ? 0 : -ENOMEM;
+	for (i = 0; i < KVM_ADDRESS_SPACE_NUM; i++) {
+		kvm->arch.tdp_root[i] = alloc_page(GFP_KERNEL_ACCOUNT |
+						   __GFP_ZERO);
+		if (!kvm->arch.tdp_root[i]) {
+			kvm_mmu_destroy_vm(kvm);
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 static void tdp_free_table(u64 *table, int level)
@@ -55,10 +69,14 @@ static void tdp_free_table(u64 *table, int level)
 
 void kvm_mmu_destroy_vm(struct kvm *kvm)
 {
-	if (kvm->arch.tdp_root)
-		tdp_free_table(page_address(kvm->arch.tdp_root),
-			       kvm->arch.tdp_levels);
-	kvm->arch.tdp_root = NULL;
+	int i;
+
+	for (i = 0; i < KVM_ADDRESS_SPACE_NUM; i++) {
+		if (kvm->arch.tdp_root[i])
+			tdp_free_table(page_address(kvm->arch.tdp_root[i]),
+				       kvm->arch.tdp_levels);
+		kvm->arch.tdp_root[i] = NULL;
+	}
 }
 
 /* Guest-physical addresses are as wide as the host's MAXPHYADDR. */
@@ -67,9 +85,10 @@ gfn_t kvm_arch_max_gfn(void)
 	return (1ULL << (boot_cpu_data.x86_phys_bits - PAGE_SHIFT)) - 1;
 }
 
-hpa_t kvm_mmu_root_hpa(struct kvm *kvm)
+/* The root for @vcpu's current address space (nCR3 at each entry). */
+hpa_t kvm_mmu_root_hpa(struct kvm_vcpu *vcpu)
 {
-	return page_to_phys(kvm->arch.tdp_root);
+	return page_to_phys(vcpu->kvm->arch.tdp_root[kvm_arch_vcpu_memslots_id(vcpu)]);
 }
 
 /* Table pages are allocated before mmu_lock is taken, then used under it. */
@@ -104,7 +123,8 @@ static bool tdp_map(struct kvm_vcpu *vcpu, gfn_t gfn, unsigned long pfn,
 {
 	struct kvm *kvm = vcpu->kvm;
 	struct kvm_mmu_memory_cache *c = &vcpu->arch.mmu_cache;
-	u64 *table = page_address(kvm->arch.tdp_root);
+	int as_id = kvm_arch_vcpu_memslots_id(vcpu);
+	u64 *table = page_address(kvm->arch.tdp_root[as_id]);
 	u64 new, old, *leaf;
 	int level;
 
@@ -175,13 +195,17 @@ bool kvm_arch_unmap_gfn_range(struct kvm *kvm, gfn_t start, gfn_t end)
 {
 	LIST_HEAD(detached);
 	struct page *page, *next;
-	bool flush;
+	bool flush = false;
+	int i;
 
 	lockdep_assert_held(&kvm->mmu_lock);
-	if (!kvm->arch.tdp_root || start >= end)
+	if (start >= end)
 		return false;
-	flush = tdp_zap(page_address(kvm->arch.tdp_root), kvm->arch.tdp_levels,
-			0, start, end, &detached);
+	for (i = 0; i < KVM_ADDRESS_SPACE_NUM; i++)
+		if (kvm->arch.tdp_root[i])
+			flush |= tdp_zap(page_address(kvm->arch.tdp_root[i]),
+					 kvm->arch.tdp_levels, 0, start, end,
+					 &detached);
 	if (list_empty(&detached))
 		return flush;
 	kvm_flush_remote_tlbs(kvm);
@@ -249,7 +273,7 @@ int kvm_tdp_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa, bool write)
 	int idx, r = 0;
 
 	idx = srcu_read_lock(&kvm->srcu);
-	slot = kvm_gfn_to_memslot(kvm, gfn);
+	slot = kvm_vcpu_gfn_to_memslot(vcpu, gfn);
 	ram = slot && !(write && (slot->flags & KVM_MEM_READONLY)) &&
 	      !(gfn >> (9 * kvm->arch.tdp_levels));
 	if (ram)

@@ -27,6 +27,7 @@
 #include "../cpuid.h"
 #include "../kvmclock.h"
 #include "../msr.h"
+#include "../smm.h"
 #include "../x86.h"
 
 /* CPUID Fn8000_000A: SVM revision (EAX), number of ASIDs (EBX), features. */
@@ -350,7 +351,7 @@ static void svm_init_control(struct vcpu_svm *svm)
 		INTERCEPT_VMMCALL, INTERCEPT_VMLOAD, INTERCEPT_VMSAVE,
 		INTERCEPT_STGI, INTERCEPT_CLGI, INTERCEPT_SKINIT,
 		INTERCEPT_WBINVD, INTERCEPT_MONITOR, INTERCEPT_MWAIT,
-		INTERCEPT_XSETBV, INTERCEPT_RDPRU,
+		INTERCEPT_XSETBV, INTERCEPT_RDPRU, INTERCEPT_RSM,
 	};
 	int i;
 
@@ -361,7 +362,7 @@ static void svm_init_control(struct vcpu_svm *svm)
 	/* Guest RFLAGS.IF masks only virtual interrupts (APM 15.21.1). */
 	c->int_ctl = V_INTR_MASKING_MASK;
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
-	c->nested_cr3 = kvm_mmu_root_hpa(svm->vcpu.kvm);
+	c->nested_cr3 = kvm_mmu_root_hpa(&svm->vcpu);
 }
 
 static void svm_init_vmcb(struct vcpu_svm *svm)
@@ -763,6 +764,11 @@ static void svm_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
 		svm_new_asid(svm, sd);
 	svm->last_cpu = cpu;
 	c->asid = svm->asid;
+	/*
+	 * The root of the vCPU's memslot address space (SMM has its own);
+	 * x86.c flushes the TLB when the vCPU moves between them.
+	 */
+	c->nested_cr3 = kvm_mmu_root_hpa(vcpu);
 	/* No flush-by-ASID in every CPU: flushing all is always right. */
 	if (flush_tlb)
 		c->tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
@@ -968,6 +974,16 @@ static int svm_exit_vmmcall(struct vcpu_svm *svm)
 	return kvm_emulate_hypercall(&svm->vcpu);
 }
 
+/*
+ * RSM: SMM is virtualized by x86.c (smm.c); the intercept fires before
+ * the instruction (APM 15.9), with RIP at it.  RIP comes from SMRAM, so
+ * the instruction's length never matters (no decode assists needed).
+ */
+static int svm_exit_rsm(struct vcpu_svm *svm)
+{
+	return kvm_emulate_rsm(&svm->vcpu);
+}
+
 static int svm_exit_xsetbv(struct vcpu_svm *svm)
 {
 	return kvm_emulate_xsetbv(&svm->vcpu);
@@ -1096,6 +1112,7 @@ static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
 	[SVM_EXIT_MWAIT]				= svm_exit_monitor_mwait,
 	[SVM_EXIT_XSETBV]				= svm_exit_xsetbv,
 	[SVM_EXIT_RDPRU]				= svm_exit_ud,
+	[SVM_EXIT_RSM]					= svm_exit_rsm,
 	[SVM_EXIT_NPF]					= svm_exit_npf,
 };
 
