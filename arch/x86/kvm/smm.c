@@ -277,12 +277,15 @@ static void kvm_smm_enter(struct kvm_vcpu *vcpu)
 	 */
 	kvm_vcpu_write_guest(vcpu, a->smm.smbase + SMRAM_SAVE_AREA, buf,
 			     sizeof(buf));
-	if (a->nmi_masked) {
-		a->smm.inside_nmi = true;
-	} else {
-		a->nmi_masked = true;
-		kvm_x86_ops->set_nmi_mask(vcpu, true);
-	}
+	/*
+	 * NMIs stay blocked in SMM.  Masked already, the IRET that would
+	 * have unmasked them may be behind an intercept seen before the SMI:
+	 * the backend forgets it either way, so that no IRET inside SMRAM's
+	 * handler, nor the stale RIP check, unmasks them before RSM.
+	 */
+	a->smm.inside_nmi = a->nmi_masked;
+	a->nmi_masked = true;
+	kvm_x86_ops->set_nmi_mask(vcpu, true);
 	smm_set_entry_state(vcpu);
 }
 
