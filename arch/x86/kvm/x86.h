@@ -24,11 +24,25 @@ enum kvm_sreg {
 };
 
 /*
- * One instance per backend (SVM, later VMX), filled with designated
+ * The bits of a two-dimensional paging entry (mmu/mmu.c), per format: in
+ * every non-leaf entry, in every leaf, and in writable leaves.
+ */
+struct kvm_tdp_pte_bits {
+	u64 table;
+	u64 leaf;
+	u64 writable;
+};
+
+extern const struct kvm_tdp_pte_bits kvm_tdp_npt_bits;
+
+/*
+ * One instance per backend (SVM, VMX), filled with designated
  * initializers and chosen once at module load.
  */
 struct kvm_x86_ops {
 	const char *name;
+	/* The format of the nested/extended page tables. */
+	const struct kvm_tdp_pte_bits *tdp_bits;
 
 	/*
 	 * Check that this CPU can run the backend and allocate global state.
@@ -116,6 +130,7 @@ struct kvm_x86_ops {
 };
 
 extern const struct kvm_x86_ops svm_x86_ops;
+extern const struct kvm_x86_ops vmx_x86_ops;
 
 /* The MXCSR bits this CPU implements (arch/x86/kernel/fpu, exported). */
 extern u32 mxcsr_feature_mask;
