@@ -59,9 +59,8 @@ static const struct kvm_x86_ops *kvm_x86_pick_backend(void)
 	if (cpu_has_svm())
 		return &svm_x86_ops;
 	if (cpu_has_vmx())
-		pr_err("CPU has Intel VMX, but the VMX backend is not implemented yet\n");
-	else
-		pr_err("no hardware virtualization: CPU has neither AMD SVM (CPUID 8000_0001h:ECX[2]) nor Intel VMX (CPUID 1:ECX[5])\n");
+		return &vmx_x86_ops;
+	pr_err("no hardware virtualization: CPU has neither AMD SVM (CPUID 8000_0001h:ECX[2]) nor Intel VMX (CPUID 1:ECX[5])\n");
 	return NULL;
 }
 

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Entering a VMX guest.
+ *
+ * VM entry loads the guest's RSP, RIP, RFLAGS, control registers, segment
+ * registers, DR7 and the MSRs the entry controls name from the VMCS (SDM
+ * vol. 3C, 26.3.2); VM exit loads the host's from the host-state area
+ * (27.5), with RSP = HOST_RSP and RIP = HOST_RIP = __vmx_vmexit.  The
+ * other general-purpose registers are ours to switch, and CR2 and the
+ * syscall MSRs too (the caller does those).
+ */
+#include <linux/linkage.h>
+#include <asm/asm.h>
+#include <asm/kvm_vcpu_regs.h>
+#include <asm/nospec-branch.h>
+#include <asm/segment.h>
+#include <asm/unwind_hints.h>
+
+#define REG(r)	(__VCPU_REGS_##r * 8)
+
+/* The HOST_RSP field's encoding (SDM vol. 3D, B.4.4); <asm/vmx.h> is C. */
+#define VMCS_HOST_RSP	0x00006c14
+
+	.section .text, "ax"
+
+/*
+ * int __vmx_vcpu_run(unsigned long *regs, bool launched)
+ *
+ * Called with interrupts disabled and the vCPU's VMCS current on this CPU.
+ * Returns 0 after a VM exit (also a failed VM entry: that is an exit with
+ * bit 31 of the exit reason set), 1 when VMLAUNCH/VMRESUME failed as an
+ * instruction (VMfailValid/VMfailInvalid: the VMCS's VM-instruction error
+ * field says why), 2 when it faulted (not in VMX operation).
+ *
+ * External interrupts and NMIs make the guest exit (pin-based controls);
+ * with interrupts off here, a host interrupt is taken when the caller
+ * enables interrupts again.
+ */
+SYM_FUNC_START(__vmx_vcpu_run)
+	push	%rbp
+	mov	%rsp, %rbp
+	push	%r15
+	push	%r14
+	push	%r13
+	push	%r12
+	push	%rbx
+	push	%rdi		/* 0(%rsp): regs, found again at the exit */
+
+	/* The exit comes back to exactly this RSP. */
+	mov	$VMCS_HOST_RSP, %eax
+	vmwrite	%rsp, %rax
+	jna	.Lfail
+
+	mov	%rdi, %rax
+	/* Flags survive the MOVs below: launched selects the instruction. */
+	test	%sil, %sil
+	mov	REG(RCX)(%rax), %rcx
+	mov	REG(RDX)(%rax), %rdx
+	mov	REG(RBX)(%rax), %rbx
+	mov	REG(RBP)(%rax), %rbp
+	mov	REG(RSI)(%rax), %rsi
+	mov	REG(RDI)(%rax), %rdi
+	mov	REG(R8)(%rax), %r8
+	mov	REG(R9)(%rax), %r9
+	mov	REG(R10)(%rax), %r10
+	mov	REG(R11)(%rax), %r11
+	mov	REG(R12)(%rax), %r12
+	mov	REG(R13)(%rax), %r13
+	mov	REG(R14)(%rax), %r14
+	mov	REG(R15)(%rax), %r15
+	mov	REG(RAX)(%rax), %rax
+
+	UNWIND_HINT_SAVE
+	jz	.Lvmlaunch
+.Lvmresume:
+	vmresume
+	jmp	.Lvmfail
+.Lvmlaunch:
+	vmlaunch
+	jmp	.Lvmfail
+
+	_ASM_EXTABLE(.Lvmresume, .Lvmfault)
+	_ASM_EXTABLE(.Lvmlaunch, .Lvmfault)
+
+SYM_INNER_LABEL(__vmx_vmexit, SYM_L_GLOBAL)
+	UNWIND_HINT_RESTORE
+	ENDBR
+	/* RSP is HOST_RSP: the regs pointer is on top. */
+	push	%rax
+	mov	8(%rsp), %rax
+	mov	%rcx, REG(RCX)(%rax)
+	mov	%rdx, REG(RDX)(%rax)
+	mov	%rbx, REG(RBX)(%rax)
+	mov	%rbp, REG(RBP)(%rax)
+	mov	%rsi, REG(RSI)(%rax)
+	mov	%rdi, REG(RDI)(%rax)
+	mov	%r8, REG(R8)(%rax)
+	mov	%r9, REG(R9)(%rax)
+	mov	%r10, REG(R10)(%rax)
+	mov	%r11, REG(R11)(%rax)
+	mov	%r12, REG(R12)(%rax)
+	mov	%r13, REG(R13)(%rax)
+	mov	%r14, REG(R14)(%rax)
+	mov	%r15, REG(R15)(%rax)
+	popq	REG(RAX)(%rax)
+	xor	%ebx, %ebx
+	jmp	.Lout
+
+.Lvmfault:
+	mov	$2, %ebx
+	jmp	.Lout
+.Lvmfail:
+	/* The guest's registers never went in: nothing to save. */
+	mov	$1, %ebx
+	jmp	.Lout
+.Lfail:
+	mov	$1, %ebx
+
+.Lout:
+	/* The guest may have trained the return predictor against us. */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
+	UNTRAIN_RET
+
+	/* Leave no guest value for speculation to use. */
+	mov	%ebx, %eax
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+
+	add	$8, %rsp
+	pop	%rbx
+	pop	%r12
+	pop	%r13
+	pop	%r14
+	pop	%r15
+	pop	%rbp
+	RET
+SYM_FUNC_END(__vmx_vcpu_run)
+
+/*
+ * void __vmx_do_nmi(void (*handler)(void))
+ *
+ * An NMI that made the guest exit was consumed by the exit (SDM 27.2.2,
+ * "NMI exiting"): call the host's NMI entry as the CPU would have, with an
+ * interrupt frame of our own, interrupts off.  The handler's IRET returns
+ * here.
+ */
+SYM_FUNC_START(__vmx_do_nmi)
+	push	%rbp
+	mov	%rsp, %rbp
+	and	$-16, %rsp
+	push	$__KERNEL_DS
+	push	%rbp
+	pushf
+	push	$__KERNEL_CS
+	CALL_NOSPEC rdi
+	leave
+	RET
+SYM_FUNC_END(__vmx_do_nmi)
