@@ -29,6 +29,7 @@
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
+#include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <asm/cpu_entry_area.h>
@@ -1310,7 +1311,9 @@ static void vmx_enter(struct vcpu_vmx *vmx)
  */
 static void vmx_report_failed_entry(struct vcpu_vmx *vmx)
 {
-	if (!printk_ratelimit())
+	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 10);
+
+	if (!__ratelimit(&rs))
 		return;
 	pr_warn("VM entry failed: %s %#x; guest CR0 %#lx CR4 %#lx EFER %#lx RFLAGS %#lx entry %#lx\n",
 		vmx->x.insn_fault ? "VM-instruction error" : "exit reason",
