@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Loading and unloading kestrel.ko on an SVM host: what it enables on each
+ * Loading and unloading kestrel.ko on an SVM or VMX host: what it enables on each
  * CPU, /dev/kvm, CPU hotplug, and every refusal path (no SVM/VMX, no nested
  * paging, stock KVM owning /dev/kvm, SVM already in use), checked against
  * the stock kvm/kvm-amd modules of the same kernel.
@@ -116,6 +116,45 @@ TEST_F(kestrel, unload_disables_svm_and_removes_dev_kvm)
 	EXPECT_FALSE(kmod_loaded("kestrel"));
 	EXPECT_NE(0, access("/dev/kvm", F_OK));
 	assert_svm_on_all_cpus(_metadata, false);
+}
+
+/*
+ * VMX (Intel) host: the backend's line, /dev/kvm, and VMXOFF on unload:
+ * a VMX left on (CR4.VMXE set) would make the next load refuse every CPU
+ * as owned by another hypervisor.  IA32_FEATURE_CONTROL ends up locked
+ * with VMX outside SMX enabled (SDM vol. 3C, 23.7).
+ */
+TEST_F(kestrel, loads_on_vmx_and_reloads)
+{
+	int kmsg = kmsg_open();
+	uint64_t fc;
+	char *log;
+	int cpu;
+
+	if (!host_cpu_has("vmx"))
+		SKIP(return, "not a VMX host (SVM hosts: loads_on_svm_*)");
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, kestrel_load());
+	log = kmsg_read_new(kmsg);
+	ASSERT_NE(NULL, log);
+	EXPECT_NE(NULL, strstr(log, "kestrel: VMX backend: EPT ")) TH_LOG("%s", log);
+	EXPECT_NE(NULL, strstr(log, host_cpu_has("la57") ? "EPT 5-level" :
+					"EPT 4-level")) TH_LOG("%s", log);
+	free(log);
+	close(kmsg);
+	EXPECT_TRUE(dev_kvm_is_misc_232());
+	for (cpu = 0; cpu <= host_max_cpu(); cpu++) {
+		if (!host_cpu_online(cpu))
+			continue;
+		ASSERT_EQ(0, host_msr_read(cpu, 0x3a, &fc));
+		EXPECT_EQ(5ULL, fc & 5) TH_LOG("CPU %d FEATURE_CONTROL %#llx",
+					       cpu, (unsigned long long)fc);
+	}
+
+	ASSERT_EQ(0, kmod_unload("kestrel"));
+	EXPECT_NE(0, access("/dev/kvm", F_OK));
+	ASSERT_EQ(0, kestrel_load());
+	EXPECT_TRUE(dev_kvm_is_misc_232());
 }
 
 TEST_F(kestrel, refuses_without_svm_or_vmx)
