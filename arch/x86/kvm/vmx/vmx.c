@@ -1353,8 +1353,15 @@ static void vmx_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
 	}
 	vmx->launched = true;
 	vmx_read_exit(vmx);
-	if (vmx->x.reason & VMX_EXIT_REASON_FAILED_ENTRY)
+	if (vmx->x.reason & VMX_EXIT_REASON_FAILED_ENTRY) {
+		/*
+		 * Whether a failed entry launched the VMCS is not ours to
+		 * guess (Bochs leaves it clear, 26.8): VMCLEAR makes it clear
+		 * for certain, and the next entry VMPTRLDs and VMLAUNCHes.
+		 */
 		vmx_report_failed_entry(vmx);
+		vmx_clear_loaded(vmx);
+	}
 	vmx_read_guest_state(vmx);
 	vmx_handle_nmi_irqoff(vmx);
 }

@@ -54,7 +54,7 @@ static void expect_fail_entry(struct __test_metadata *_metadata,
 	/* Nothing is broken for good: with sane state the guest runs. */
 	vcpu_sregs_get(vcpu, &sregs);
 	sregs.tr.type = 11;
-	sregs.ss.dpl = sregs.cs.dpl;
+	sregs.cs.db = 0;
 	ASSERT_EQ(0, __vcpu_sregs_set(vcpu, &sregs));
 	EXPECT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc)) TH_LOG("%s", what);
 	vm_free(vm);
@@ -66,10 +66,10 @@ static void tr_not_busy_tss(struct kvm_sregs *sregs)
 	sregs->tr.type = 9;
 }
 
-/* SS.DPL must equal CS.DPL's RPL... the CPL: 0 here (26.3.1.2). */
-static void ss_dpl_not_cpl(struct kvm_sregs *sregs)
+/* In IA-32e mode a 64-bit CS (L=1) must have D=0 (26.3.1.2). */
+static void long_mode_cs_l_and_d(struct kvm_sregs *sregs)
 {
-	sregs->ss.dpl = 3;
+	sregs->cs.db = 1;
 }
 
 TEST(fail_entry_invalid_guest_state)
@@ -78,7 +78,7 @@ TEST(fail_entry_invalid_guest_state)
 	if (!host_cpu_has("vmx"))
 		SKIP(return, "not a VMX host: VM-entry checks are Intel's (SVM: guest_state_test)");
 	expect_fail_entry(_metadata, tr_not_busy_tss, "TR type 9");
-	expect_fail_entry(_metadata, ss_dpl_not_cpl, "SS.DPL 3 with CS.DPL 0");
+	expect_fail_entry(_metadata, long_mode_cs_l_and_d, "CS.L and CS.D");
 }
 
 TEST_HARNESS_MAIN
