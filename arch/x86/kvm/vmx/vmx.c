@@ -1361,6 +1361,8 @@ static void vmx_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
 		 */
 		vmx_report_failed_entry(vmx);
 		vmx_clear_loaded(vmx);
+		/* Nothing was loaded: the guest state is still ours. */
+		return;
 	}
 	vmx_read_guest_state(vmx);
 	vmx_handle_nmi_irqoff(vmx);

@@ -400,4 +400,18 @@ TEST_F(kestrel, stock_kvm_amd_cannot_load_over_kestrel)
 	EXPECT_EQ(0, kmod_unload("kestrel"));
 }
 
+/*
+ * Last: the tests after this program expect Kestrel loaded.  On SVM the
+ * test before this one leaves it so; on VMX every test that would is
+ * SVM-only and skipped.
+ */
+TEST(leaves_kestrel_loaded)
+{
+	if (!svm_with_npt() && !host_cpu_has("vmx"))
+		SKIP(return, "no host CPU Kestrel loads on");
+	if (!kmod_loaded("kestrel"))
+		ASSERT_EQ(0, kestrel_load());
+	EXPECT_TRUE(dev_kvm_is_misc_232());
+}
+
 TEST_HARNESS_MAIN
