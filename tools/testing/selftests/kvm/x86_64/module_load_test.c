@@ -401,11 +401,23 @@ TEST_F(kestrel, stock_kvm_amd_cannot_load_over_kestrel)
 }
 
 /*
- * Last: the tests after this program expect Kestrel loaded.  On SVM the
- * test before this one leaves it so; on VMX every test that would is
- * SVM-only and skipped.
+ * Last (the harness runs fixtures in the order they are defined): the
+ * programs after this one expect Kestrel loaded.  On SVM the tests before
+ * leave it so; on VMX every test that would is SVM-only and skipped.
  */
-TEST(leaves_kestrel_loaded)
+FIXTURE(last) {
+	int unused;
+};
+
+FIXTURE_SETUP(last)
+{
+}
+
+FIXTURE_TEARDOWN(last)
+{
+}
+
+TEST_F(last, leaves_kestrel_loaded)
 {
 	if (!svm_with_npt() && !host_cpu_has("vmx"))
 		SKIP(return, "no host CPU Kestrel loads on");
