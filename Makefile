@@ -26,7 +26,7 @@ LSRC_FILES := scripts/checkpatch.pl scripts/spelling.txt \
 C_SOURCES = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h')
 
 .PHONY: all modules clean deps check sparse checkpatch selftests initramfs unit \
-	test demo bench qemu-boot upstream-build upstream-build-noirqchip \
+	test demo bench qemu-boot qemu-payload qemu-boot-image upstream-build upstream-build-noirqchip \
 	upstream-selftests help
 
 all: modules
@@ -88,10 +88,17 @@ unit: $(LSRC)/.stamp
 # All tests: the log judge's own tests, the runner canaries, the suite in
 # each variant of the emulated host, then the upstream 6.1 KVM selftests
 # (stock vs Kestrel, one boot of about a minute).  VARIANTS and SMP narrow
-# it, e.g. `make test VARIANTS=svm-npt SMP=1 CANARIES=0 UPSTREAM=0`.
+# it, e.g. `make test VARIANTS=svm-npt SMP=1 CANARIES=0 UPSTREAM=0`;
+# VARIANTS=vmx-ept/1 is the Intel VMX host (Bochs), BOCHS_FULL=1 runs the
+# tests /init skips there as too slow.
 # CANARIES=0 skips the runner's own checks, UPSTREAM=0 the upstream tests
 # (never run with TARGET=stock: they compare both anyway).
 WITH_UPSTREAM := $(if $(filter 0,$(UPSTREAM)),,$(filter kestrel,$(TARGET)))
+
+# QEMU_BOOT=1 adds QEMU booting Linux on Kestrel (see qemu-boot).  Not in
+# the default run yet: those boots hang now and then in the emulated host
+# (on stock kvm-amd too), and CI must not flake (issue 7).
+WITH_QEMU_BOOT := $(if $(filter 1,$(QEMU_BOOT)),$(filter kestrel,$(TARGET)))
 
 # Both upstream builds: as shipped, and without KVM_CREATE_IRQCHIP.
 UPSTREAM_OUT_NOIRQ := $(BUILD)/upstream-selftests-noirqchip
@@ -99,15 +106,18 @@ UPSTREAM_OUT_NOIRQ := $(BUILD)/upstream-selftests-noirqchip
 upstream-build-noirqchip:
 	@$(MAKE) --no-print-directory upstream-build UPSTREAM_NO_IRQCHIP=1
 
-test: initramfs unit $(if $(WITH_UPSTREAM),upstream-build upstream-build-noirqchip)
+test: initramfs unit $(if $(WITH_UPSTREAM),upstream-build upstream-build-noirqchip) \
+	$(if $(WITH_QEMU_BOOT),qemu-boot-image)
 	$(EHOST)/run-tests --kver $(KVER) --module kestrel.ko \
 		--tests $(TESTS_OUT) --initramfs $(INITRAMFS) --unit $(UNIT_OUT) \
 		--logdir $(BUILD)/logs/$(TARGET) \
 		$(if $(VARIANTS),--variants "$(VARIANTS)") \
 		$(if $(SMP),--smp $(SMP)) $(if $(filter 0,$(CANARIES)),--no-canaries) \
+		$(if $(filter 1,$(BOCHS_FULL)),--bochs-full) \
 		$(if $(WITH_UPSTREAM),--upstream $(UPSTREAM_OUT) \
 			--upstream-noirqchip $(UPSTREAM_OUT_NOIRQ) \
-			$(if $(UPSTREAM_TESTS),--upstream-tests "$(UPSTREAM_TESTS)"))
+			$(if $(UPSTREAM_TESTS),--upstream-tests "$(UPSTREAM_TESTS)")) \
+		$(if $(WITH_QEMU_BOOT),--qemu-boot $(QEMU_BOOT_IMAGE))
 
 demo: modules selftests
 	$(EHOST)/mkinitramfs --kver $(KVER) --module kestrel.ko \
@@ -116,21 +126,31 @@ demo: modules selftests
 		--log $(BUILD)/logs/demo.log --echo
 
 # QEMU (the build machine's own) boots a Linux guest with -accel kvm inside
-# the emulated host, on Kestrel or, with TARGET=stock, on kvm-amd.  Not
-# part of make test yet (issue 7): see Documentation/testing.md.
+# the emulated host: every configuration of qemu_boot on Kestrel, then on
+# stock kvm-amd in the same boot, and a table of boot-to-init times.  `make
+# test QEMU_BOOT=1` runs the gating configurations on Kestrel.
 QEMU_PAYLOAD := $(BUILD)/qemu-payload
+QEMU_BOOT_IMAGE := $(BUILD)/qemu-boot-test.cpio
 
-qemu-boot: modules
+qemu-payload: modules
 	$(EHOST)/qemu-payload --kver $(KVER) --out $(QEMU_PAYLOAD)
+
+qemu-boot-image: qemu-payload
 	$(EHOST)/mkinitramfs --kver $(KVER) --module kestrel.ko \
 		--extra $(EHOST)/qemu_boot --overlay $(QEMU_PAYLOAD) \
-		--test-timeout 900 --target $(TARGET) \
-		--out $(BUILD)/qemu-boot-$(TARGET).cpio
+		--test-timeout 2700 --out $(QEMU_BOOT_IMAGE)
+
+qemu-boot: qemu-payload
+	cp $(EHOST)/qemu_boot $(BUILD)/qemu_boot_compare
+	$(EHOST)/mkinitramfs --kver $(KVER) --module kestrel.ko \
+		--extra $(BUILD)/qemu_boot_compare \
+		--overlay $(QEMU_PAYLOAD) --test-timeout 5400 \
+		--out $(BUILD)/qemu-boot.cpio
 	$(EHOST)/boot --kver $(KVER) \
-		--initramfs $(BUILD)/qemu-boot-$(TARGET).cpio \
-		--log $(BUILD)/logs/qemu-boot-$(TARGET).log --stall 600 \
+		--initramfs $(BUILD)/qemu-boot.cpio --timeout 6000 \
+		--log $(BUILD)/logs/qemu-boot.log --stall 600 \
 		$(if $(SMP),--smp $(SMP))
-	python3 $(EHOST)/scan_log.py $(BUILD)/logs/qemu-boot-$(TARGET).log
+	python3 $(EHOST)/scan_log.py $(BUILD)/logs/qemu-boot.log
 
 # Benchmarks: Kestrel and the stock modules in one boot, side by side.
 BENCH_BIN := $(TESTS_OUT)/kvm_bench
@@ -183,9 +203,12 @@ help:
 	@echo "make            build kestrel.ko against KDIR=$(KDIR)"
 	@echo "make check      sparse (C=2, W=1) and checkpatch --strict"
 	@echo "make test       unit tests, then all tests in the emulated host"
-	@echo "                (VARIANTS=..., SMP=..., CANARIES=0, UPSTREAM=0, TARGET=stock)"
+	@echo "                (VARIANTS=..., SMP=..., CANARIES=0, UPSTREAM=0, TARGET=stock;"
+	@echo "                VARIANTS=vmx-ept/1: Intel VMX host in Bochs, BOCHS_FULL=1: with"
+	@echo "                the tests it skips as too slow)"
 	@echo "make demo       boot the emulated host, load Kestrel, show /dev/kvm"
-	@echo "make qemu-boot  QEMU -accel kvm boots Linux in the emulated host [TARGET=stock]"
+	@echo "make qemu-boot  QEMU -accel kvm boots Linux on Kestrel, then on stock kvm-amd,"
+	@echo "                in one emulated host; a table of boot times"
 	@echo "make bench      benchmarks on Kestrel and stock KVM in one boot, with ratios"
 	@echo "make upstream-selftests"
 	@echo "                upstream 6.1 KVM selftests on stock kvm-amd, then on Kestrel,"

@@ -3,7 +3,10 @@
 #
 # Install everything Kestrel needs to build, check and test, from Debian 12's
 # own package archive only.  The kernel image and headers come from the same
-# metapackages so their versions match.
+# metapackages so their versions match.  Bochs is the emulated Intel VMX host
+# (QEMU TCG has no VMX): it needs a GUI plugin package to install, bochs-x
+# being the small one (the runs use its built-in RFB display), and boots an
+# isolinux ISO made with xorriso.
 set -eu
 
 PKGS="
@@ -23,6 +26,14 @@ linux-headers-amd64
 linux-source-6.1
 qemu-system-x86
 busybox-static
+bochs
+bochs-x
+bochsbios
+vgabios
+isolinux
+syslinux
+syslinux-common
+xorriso
 "
 
 SUDO=

@@ -131,6 +131,29 @@ struct kvm_irqfds {
 	struct list_head resamplers;	/* one per resampled GSI */
 };
 
+/*
+ * Binary statistics (KVM_GET_STATS_FD, virt/kvm/stats.c): a u64 counter at
+ * @offset bytes into the VM's struct kvm_vm_stat or the vCPU's struct
+ * kvm_vcpu_stat_arch, with its KVM_STATS_* type, unit and base.
+ */
+#define KVM_STATS_NAME_SIZE	48	/* id and name fields, as KVM's */
+
+struct kvm_stat_desc {
+	const char *name;
+	u32 flags;
+	u32 offset;
+};
+
+/* Bumped by any thread: atomics (u64-sized, read as u64 by the fd). */
+struct kvm_vm_stat {
+	atomic64_t remote_tlb_flush;		/* flushes done */
+	atomic64_t remote_tlb_flush_requests;	/* flushes asked for */
+};
+
+/* The architecture's vCPU statistics (arch/x86/kvm/stats.c). */
+extern const struct kvm_stat_desc kvm_vcpu_stats_desc[];
+extern const int kvm_vcpu_stats_count;
+
 struct kvm {
 	struct mm_struct *mm;		/* the creating process's, mmgrab()ed */
 	refcount_t users;		/* VM fd and every vCPU fd */
@@ -166,6 +189,9 @@ struct kvm {
 	struct kvm_coalesced_mmio_ring *coalesced_mmio_ring;
 	spinlock_t ring_lock;			/* writers of the ring */
 	struct kvm_irqfds irqfds;		/* eventfd.c */
+	struct kvm_vm_stat stat;
+	/* "kvm-PID" of the creating thread, as KVM's (stats.c) */
+	char stats_id[KVM_STATS_NAME_SIZE];
 
 	struct kvm_arch arch;
 };
@@ -185,6 +211,10 @@ struct kvm_vcpu {
 	struct kvm_run *run;		/* shared with userspace (mmap page 0) */
 	struct page *pio_page;		/* mmap page KVM_PIO_PAGE_OFFSET */
 	struct preempt_notifier preempt_notifier;
+	/* Scheduled out while runnable (not blocked); the vCPU thread only. */
+	bool preempted;
+	/* "kvm-PID/vcpu-ID" of the creating thread (stats.c) */
+	char stats_id[KVM_STATS_NAME_SIZE];
 	/* KVM_SET_SIGNAL_MASK: the signal mask while in KVM_RUN */
 	bool sigset_active;
 	sigset_t sigset;
@@ -253,6 +283,14 @@ int kvm_vm_ioctl_register_coalesced_mmio(struct kvm *kvm,
 					 const struct kvm_coalesced_mmio_zone *zone);
 int kvm_vm_ioctl_unregister_coalesced_mmio(struct kvm *kvm,
 					   const struct kvm_coalesced_mmio_zone *zone);
+
+/* virt/kvm/stats.c: KVM_GET_STATS_FD */
+int kvm_vm_stats_fd(struct kvm *kvm);
+int kvm_vcpu_stats_fd(struct kvm_vcpu *vcpu);
+
+/* A reference on the VM (the VM fd and every vCPU fd hold one). */
+void kvm_get_kvm(struct kvm *kvm);
+void kvm_put_kvm(struct kvm *kvm);
 
 /* virt/kvm/mmu_notifier.c */
 int kvm_init_mmu_notifier(struct kvm *kvm);

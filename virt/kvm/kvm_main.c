@@ -151,6 +151,7 @@ static long kvm_vm_ioctl_check_extension_generic(long ext)
 	case KVM_CAP_COALESCED_PIO:
 	case KVM_CAP_IRQFD:
 	case KVM_CAP_IRQFD_RESAMPLE:
+	case KVM_CAP_BINARY_STATS_FD:
 		return 1;
 	case KVM_CAP_COALESCED_MMIO:
 		/* Where the ring is in the vCPU mapping, as KVM answers. */
@@ -187,6 +188,7 @@ static void kvm_sched_in(struct preempt_notifier *pn, int cpu)
 					     preempt_notifier);
 
 	kvm_arch_vcpu_load(vcpu, cpu);
+	vcpu->preempted = false;
 }
 
 static void kvm_sched_out(struct preempt_notifier *pn,
@@ -195,6 +197,9 @@ static void kvm_sched_out(struct preempt_notifier *pn,
 	struct kvm_vcpu *vcpu = container_of(pn, struct kvm_vcpu,
 					     preempt_notifier);
 
+	/* Still on the runqueue: preempted, not blocked (as KVM). */
+	if (current->on_rq)
+		vcpu->preempted = true;
 	kvm_arch_vcpu_put(vcpu);
 }
 
@@ -238,6 +243,7 @@ void kvm_flush_remote_tlbs(struct kvm *kvm)
 	struct cpumask *mask;
 	int i, n, me;
 
+	atomic64_inc(&kvm->stat.remote_tlb_flush_requests);
 	atomic_long_inc(&kvm->tlb_flush_gen);
 	/* Order the generation before reading vcpu->mode (pairs with entry). */
 	smp_mb__after_atomic();
@@ -271,6 +277,7 @@ void kvm_flush_remote_tlbs(struct kvm *kvm)
 	}
 	smp_call_function_many(mask, kvm_ipi_ack, NULL, true);
 	put_cpu();
+	atomic64_inc(&kvm->stat.remote_tlb_flush);
 }
 
 static vm_fault_t kvm_vcpu_fault(struct vm_fault *vmf)
@@ -300,8 +307,6 @@ static int kvm_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_ops = &kvm_vcpu_vm_ops;
 	return 0;
 }
-
-static void kvm_put_kvm(struct kvm *kvm);
 
 static int kvm_vcpu_release(struct inode *inode, struct file *filp)
 {
@@ -374,6 +379,9 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_SIGNAL_MASK:
 		r = kvm_vcpu_ioctl_set_sigmask(vcpu, (void __user *)arg);
 		break;
+	case KVM_GET_STATS_FD:
+		r = kvm_vcpu_stats_fd(vcpu);
+		break;
 	default:
 		r = kvm_arch_vcpu_ioctl(vcpu, ioctl, arg);
 		break;
@@ -396,7 +404,7 @@ static void kvm_vcpu_destroy(struct kvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	struct page *pio_page = vcpu->pio_page;
 
-	kvm_arch_vcpu_destroy(vcpu);	/* frees vcpu itself */
+	kvm_arch_vcpu_destroy(vcpu);	/* frees vcpu itself, last */
 	free_page((unsigned long)run);
 	__free_page(pio_page);
 }
@@ -421,6 +429,8 @@ static struct kvm_vcpu *kvm_vcpu_new(struct kvm *kvm, u32 id)
 	vcpu->kvm = kvm;
 	vcpu->vcpu_id = id;
 	vcpu->cpu = -1;
+	snprintf(vcpu->stats_id, sizeof(vcpu->stats_id), "kvm-%d/vcpu-%u",
+		 task_pid_nr(current), id);
 	mutex_init(&vcpu->mutex);
 	preempt_notifier_init(&vcpu->preempt_notifier, &kvm_preempt_ops);
 	vcpu->run = (struct kvm_run *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
@@ -537,6 +547,8 @@ static struct kvm *kvm_create_vm(unsigned long type)
 		return ERR_PTR(-ENOMEM);
 	kvm->mm = current->mm;
 	mmgrab(kvm->mm);
+	snprintf(kvm->stats_id, sizeof(kvm->stats_id), "kvm-%d",
+		 task_pid_nr(current));
 	refcount_set(&kvm->users, 1);
 	mutex_init(&kvm->lock);
 	mutex_init(&kvm->slots_lock);
@@ -599,7 +611,12 @@ static void kvm_destroy_vm(struct kvm *kvm)
 	mmdrop(mm);
 }
 
-static void kvm_put_kvm(struct kvm *kvm)
+void kvm_get_kvm(struct kvm *kvm)
+{
+	refcount_inc(&kvm->users);
+}
+
+void kvm_put_kvm(struct kvm *kvm)
 {
 	if (refcount_dec_and_test(&kvm->users))
 		kvm_destroy_vm(kvm);
@@ -674,6 +691,8 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return kvm_vm_ioctl_get_dirty_log(kvm, (void __user *)arg);
 	case KVM_CHECK_EXTENSION:
 		return kvm_vm_ioctl_check_extension_generic(arg);
+	case KVM_GET_STATS_FD:
+		return kvm_vm_stats_fd(kvm);
 	case KVM_IOEVENTFD:
 		return kvm_vm_ioctl_ioeventfd(kvm, arg);
 	case KVM_IRQFD:

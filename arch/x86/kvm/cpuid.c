@@ -10,6 +10,7 @@
  */
 #include <linux/kvm.h>
 #include <linux/minmax.h>
+#include <linux/sched/stat.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -344,12 +345,17 @@ static void cpuid_filter(struct kvm_cpuid_entry2 *e)
 	case KVM_CPUID_FEATURES:
 		/*
 		 * kvmclock (kvmclock.c); NOP_IO_DELAY only tells the guest it
-		 * need not delay port I/O.  Nothing needing a LAPIC.
+		 * need not delay port I/O; steal time (steal_time.c); the
+		 * SCHED_YIELD hint (hypercall.c).
 		 */
 		e->eax = BIT(KVM_FEATURE_CLOCKSOURCE) |
 			 BIT(KVM_FEATURE_NOP_IO_DELAY) |
 			 BIT(KVM_FEATURE_CLOCKSOURCE2) |
-			 BIT(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT);
+			 BIT(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT) |
+			 BIT(KVM_FEATURE_PV_SCHED_YIELD);
+		/* steal_time.c: run_delay needs the scheduler's sched_info. */
+		if (sched_info_on())
+			e->eax |= BIT(KVM_FEATURE_STEAL_TIME);
 		e->ebx = 0;
 		e->ecx = 0;
 		e->edx = 0;
@@ -633,6 +639,12 @@ static void cpuid_update_runtime(struct kvm_vcpu *vcpu,
 				      vcpu->arch.cr4 & X86_CR4_OSXSAVE);
 		cpuid_set_bit(&e->edx, F(APIC),
 			      vcpu->arch.apic_base & MSR_IA32_APICBASE_ENABLE);
+		/* See msr_set_misc_enable(). */
+		if (!kvm_check_has_quirk(vcpu->kvm,
+					 KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT))
+			cpuid_set_bit(&e->ecx, F(MWAIT),
+				      vcpu->arch.msrs->misc_enable &
+				      MSR_IA32_MISC_ENABLE_MWAIT);
 	}
 	e = cpuid_find(entries, nent, 7, 0);
 	if (e && boot_cpu_has(X86_FEATURE_PKU))
@@ -644,6 +656,14 @@ static void cpuid_update_runtime(struct kvm_vcpu *vcpu,
 	e = cpuid_find(entries, nent, 0xd, 1);
 	if (e && kvm_supported_xcr0 && (e->eax & F(XSAVEC)))
 		e->ebx = cpuid_xstate_size(vcpu->arch.xcr0, true);
+}
+
+/* The runtime bits of the stored table, after the state they show changed. */
+void kvm_cpuid_update_runtime(struct kvm_vcpu *vcpu)
+{
+	if (vcpu->arch.cpuid_entries)
+		cpuid_update_runtime(vcpu, vcpu->arch.cpuid_entries,
+				     vcpu->arch.cpuid_nent);
 }
 
 /* KVM 6.1's kvm_check_cpuid(). */

@@ -16,6 +16,7 @@ void kvm_vcpu_free_cpuid(struct kvm_vcpu *vcpu);
 int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
 /* What the guest's CPUID says (X86_FEATURE_* of the CPUID words). */
 bool kvm_guest_cpuid_has(struct kvm_vcpu *vcpu, unsigned int feature);
+void kvm_cpuid_update_runtime(struct kvm_vcpu *vcpu);
 u64 kvm_guest_supported_xcr0(struct kvm_vcpu *vcpu);
 int kvm_guest_maxphyaddr(struct kvm_vcpu *vcpu);
 

@@ -14,6 +14,7 @@
 #include <asm/traps.h>
 
 #include <kestrel/kvm_host.h>
+#include "cpuid.h"
 #include "emulate.h"
 #include "kvmclock.h"
 #include "mmu/guest_walk.h"
@@ -64,6 +65,7 @@ int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 {
 	int r = kvm_x86_ops->skip_emulated_instruction(vcpu);
 
+	vcpu->arch.stat.halt_exits++;
 	if (r <= 0)
 		return r;
 	/* An in-kernel APIC: the vCPU sleeps in the kernel (lapic.c). */
@@ -243,13 +245,55 @@ int kvm_soft_int_insn_len(struct kvm_vcpu *vcpu, u8 vector)
 	}
 }
 
+/* The linear address of CS:RIP, as the CPU forms it in this mode. */
+static u64 kvm_rip_linear(struct kvm_vcpu *vcpu)
+{
+	struct kvm_segment cs;
+
+	if (kvm_cpu_mode(vcpu) == X86_MODE_LONG64)
+		return vcpu->arch.rip;
+	kvm_x86_ops->get_segment(vcpu, &cs, VCPU_SREG_CS);
+	return (u32)(cs.base + vcpu->arch.rip);
+}
+
+/*
+ * KVM_X86_QUIRK_FIX_HYPERCALL_INSN: write this vendor's hypercall over the
+ * other vendor's at CS:RIP, with the guest's own paging and permissions
+ * (a write the guest could not do raises its fault, as in KVM), and let
+ * the guest run it again.  1 when done or a fault is queued, 0 when the
+ * bytes are not in guest RAM (then the hypercall is only emulated).
+ */
+static int kvm_fix_hypercall_insn(struct kvm_vcpu *vcpu)
+{
+	u8 insn[3];
+	struct x86_emul_exception e;
+	u64 la = kvm_rip_linear(vcpu), gpa[3];
+	int i, r;
+
+	kvm_x86_ops->patch_hypercall(insn);
+	/* One byte at a time: the instruction may straddle two pages. */
+	for (i = 0; i < 3; i++) {
+		r = kvm_gva_to_gpa(vcpu, la + i, PFERR_WRITE, &gpa[i], &e);
+		if (r == X86EMUL_EXCEPTION) {
+			kvm_inject_emul_exception(vcpu, &e);
+			return 1;
+		}
+		if (r)
+			return 0;
+	}
+	for (i = 0; i < 3; i++)
+		if (kvm_write_guest(vcpu->kvm, gpa[i], &insn[i], 1))
+			return 0;
+	return 1;
+}
+
 /*
  * #UD from the guest.  The one instruction completed here is the other
  * vendor's hypercall (VMCALL 0F 01 C1 on AMD, VMMCALL 0F 01 D9 on Intel),
  * as KVM does, so guests built for either vendor (the upstream selftests'
- * among them) keep their hypercalls.  KVM also rewrites the instruction
- * in guest memory (its FIX_HYPERCALL_INSN quirk); Kestrel does not patch
- * guest code.
+ * among them) keep their hypercalls.  With KVM_X86_QUIRK_FIX_HYPERCALL_INSN
+ * (the default) it is first rewritten in guest memory to the native one;
+ * with the quirk disabled the guest gets its #UD, as in KVM 6.1.
  */
 int kvm_emulate_ud(struct kvm_vcpu *vcpu)
 {
@@ -259,10 +303,32 @@ int kvm_emulate_ud(struct kvm_vcpu *vcpu)
 	kvm_decode_guest_insn(vcpu, buf, &insn);
 	if (insn.len && insn.opcode_len == 2 && insn.opcode[0] == 0x0f &&
 	    insn.opcode[1] == 0x01 &&
-	    (insn.modrm == 0xc1 || insn.modrm == 0xd9))
+	    (insn.modrm == 0xc1 || insn.modrm == 0xd9) &&
+	    kvm_check_has_quirk(vcpu->kvm, KVM_X86_QUIRK_FIX_HYPERCALL_INSN)) {
+		if (kvm_fix_hypercall_insn(vcpu))
+			return 1;
 		return kvm_emulate_hypercall(vcpu);
+	}
 	kvm_queue_exception(vcpu, X86_TRAP_UD);
 	return 1;
+}
+
+/*
+ * MONITOR and MWAIT are intercepted: a guest must not stop a host CPU.
+ * As in KVM they are no-ops, which is correct (MWAIT may wake for any
+ * reason, SDM vol. 2B MWAIT), unless KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS
+ * is disabled and the guest's CPUID lacks MONITOR/MWAIT: then #UD, as on
+ * hardware without them.
+ */
+int kvm_emulate_monitor_mwait(struct kvm_vcpu *vcpu)
+{
+	if (!kvm_check_has_quirk(vcpu->kvm,
+				 KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS) &&
+	    !kvm_guest_cpuid_has(vcpu, X86_FEATURE_MWAIT)) {
+		kvm_queue_exception(vcpu, X86_TRAP_UD);
+		return 1;
+	}
+	return kvm_x86_ops->skip_emulated_instruction(vcpu);
 }
 
 /*
@@ -275,6 +341,7 @@ static int kvm_mmio_exit(struct kvm_vcpu *vcpu)
 	struct kvm_mmio_request *m = &vcpu->arch.mmio;
 	struct kvm_run *run = vcpu->run;
 
+	vcpu->arch.stat.mmio_exits++;
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = m->gpa;
 	run->mmio.len = m->len;
@@ -706,6 +773,7 @@ int kvm_emulate_pio(struct kvm_vcpu *vcpu, u16 port, int size, bool in,
 	struct kvm_pio_request *pio = &vcpu->arch.pio;
 	void *data = page_address(vcpu->pio_page);
 
+	vcpu->arch.stat.io_exits++;
 	if (string)
 		return kvm_string_pio(vcpu, port, size, in, rep, next_rip);
 	pio->port = port;

@@ -22,11 +22,16 @@ static bool kvm_hypercall_64bit(struct kvm_vcpu *vcpu)
 }
 
 /*
- * KVM_HC_KICK_CPU, KVM_HC_SEND_IPI and KVM_HC_SCHED_YIELD need the
- * in-kernel LAPIC and are not advertised in KVM_CPUID_FEATURES: they fail
- * with -KVM_ENOSYS, as KVM's do when the guest lacks the feature.
- * KVM_HC_MAP_GPA_RANGE exits to userspace only with KVM_CAP_EXIT_HYPERCALL,
- * which Kestrel does not offer.
+ * KVM_HC_KICK_CPU and KVM_HC_SEND_IPI are not advertised in
+ * KVM_CPUID_FEATURES: they fail with -KVM_ENOSYS, as KVM's do when the
+ * guest lacks the feature.  KVM_HC_MAP_GPA_RANGE exits to userspace only
+ * with KVM_CAP_EXIT_HYPERCALL, which Kestrel does not offer.
+ *
+ * KVM_HC_SCHED_YIELD (a0: the APIC ID of a preempted vCPU the caller
+ * waits for) is a hint.  KVM yields to that vCPU's thread when it can;
+ * Kestrel does not track vCPU threads and never does, which KVM's guests
+ * see too whenever the target is running or the host CPU has nothing
+ * else to run.  0 either way.
  */
 static unsigned long kvm_hypercall(struct kvm_vcpu *vcpu, unsigned long nr,
 				   unsigned long a0, unsigned long a1)
@@ -36,6 +41,11 @@ static unsigned long kvm_hypercall(struct kvm_vcpu *vcpu, unsigned long nr,
 		return 0;
 	case KVM_HC_CLOCK_PAIRING:
 		return kvm_clock_pairing(vcpu, a0, a1);
+	case KVM_HC_SCHED_YIELD:
+		if (!kvm_guest_pv_has(vcpu, KVM_FEATURE_PV_SCHED_YIELD))
+			return -KVM_ENOSYS;
+		vcpu->arch.stat.directed_yield_attempted++;
+		return 0;
 	default:
 		return -KVM_ENOSYS;
 	}
@@ -54,6 +64,7 @@ int kvm_emulate_hypercall(struct kvm_vcpu *vcpu)
 		a0 = (u32)a0;
 		a1 = (u32)a1;
 	}
+	vcpu->arch.stat.hypercalls++;
 	/* Only the guest's kernel may call the hypervisor. */
 	if (kvm_get_cpl(vcpu))
 		ret = -KVM_EPERM;

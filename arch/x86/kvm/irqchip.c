@@ -70,18 +70,24 @@ static struct kvm_irqchips *kvm_irqchip(struct kvm *kvm)
  * The PIC
  */
 
-/* The PIC's INTR line rose: vCPU 0 takes ExtINT (lapic.c decides). */
+/*
+ * The PIC's INTR line rose: kick the first vCPU whose APIC takes ExtINT
+ * (lapic.c acknowledges it), as KVM's pic_unlock().
+ */
 static void kvm_pic_kick(struct kvm *kvm)
 {
+	int i, n = atomic_read(&kvm->nr_vcpus);
 	struct kvm_vcpu *v;
 
 	/* Only a counted vCPU is complete and stays (kvm_main.c). */
-	if (atomic_read(&kvm->nr_vcpus) < 1)
-		return;
-	smp_rmb(); /* nr_vcpus before the vCPU it counts */
-	v = xa_load(&kvm->vcpus, 0);
-	if (v && v->arch.apic)
-		kvm_vcpu_kick(v);
+	smp_rmb(); /* nr_vcpus before the vCPUs it counts */
+	for (i = 0; i < n; i++) {
+		v = xa_load(&kvm->vcpus, i);
+		if (v && v->arch.apic && kvm_lapic_accepts_pic_intr(v)) {
+			kvm_vcpu_kick(v);
+			return;
+		}
+	}
 }
 
 /* After a model call, with pic_lock dropped. */
@@ -126,7 +132,7 @@ bool kvm_irqchip_pic_output(struct kvm *kvm)
 	return c && READ_ONCE(c->pic.output);
 }
 
-/* INTA, when vCPU 0 injects the PIC's interrupt: its vector. */
+/* INTA, when a vCPU injects the PIC's interrupt: its vector. */
 int kvm_irqchip_pic_read_irq(struct kvm *kvm)
 {
 	struct kvm_irqchips *c = kvm_irqchip(kvm);

@@ -516,7 +516,7 @@ static u32 kvm_guest_pv_features(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
-static bool kvm_guest_pv_has(struct kvm_vcpu *vcpu, int feature)
+bool kvm_guest_pv_has(struct kvm_vcpu *vcpu, int feature)
 {
 	return !vcpu->arch.clock.enforce_pv_cpuid ||
 	       (kvm_guest_pv_features(vcpu) & BIT(feature));

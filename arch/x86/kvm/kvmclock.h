@@ -48,6 +48,11 @@ int kvm_clock_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host);
 /* Hypercalls (hypercall.c), from the backend's VMMCALL/VMCALL exit. */
 int kvm_emulate_hypercall(struct kvm_vcpu *vcpu);
 /* KVM_HC_CLOCK_PAIRING: the result for RAX. */
+/*
+ * Whether the guest has paravirtual feature KVM_FEATURE_@feature: always,
+ * unless KVM_CAP_ENFORCE_PV_FEATURE_CPUID is on and its CPUID lacks it.
+ */
+bool kvm_guest_pv_has(struct kvm_vcpu *vcpu, int feature);
 unsigned long kvm_clock_pairing(struct kvm_vcpu *vcpu, u64 gpa,
 				unsigned long type);
 

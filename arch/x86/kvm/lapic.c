@@ -232,8 +232,9 @@ static struct kvm_lapic *kvm_lapic_mmio_apic(struct kvm_vcpu *vcpu,
 }
 
 /*
- * KVM_X86_QUIRK_LAPIC_MMIO_HOLE (on by default in KVM, and Kestrel has no
- * KVM_CAP_DISABLE_QUIRKS2 yet): in x2APIC mode or with the APIC disabled
+ * KVM_X86_QUIRK_LAPIC_MMIO_HOLE (on by default in KVM; Kestrel cannot turn
+ * it off and does not report it in KVM_CAP_DISABLE_QUIRKS2): in x2APIC
+ * mode or with the APIC disabled
  * the page ignores writes and reads without an exit.  KVM 6.1 leaves the
  * read buffer as it was (stale bytes); Kestrel gives zeros.
  */
@@ -573,7 +574,7 @@ static void kvm_lapic_cfg(struct kvm_vcpu *vcpu, struct lapic_cfg *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->vcpu_id = vcpu->vcpu_id;
-	cfg->bsp = vcpu->vcpu_id == 0;
+	cfg->bsp = kvm_vcpu_is_reset_bsp(vcpu);
 	/* From the guest's CPUID (the host's until KVM_SET_CPUID2). */
 	if (vcpu->arch.cpuid_entries) {
 		cfg->x2apic = kvm_guest_cpuid_has(vcpu, X86_FEATURE_X2APIC);
@@ -585,7 +586,8 @@ static void kvm_lapic_cfg(struct kvm_vcpu *vcpu, struct lapic_cfg *cfg)
 		 */
 		cfg->directed_eoi = cfg->x2apic && kvm_irqchip_split(vcpu->kvm);
 	}
-	cfg->lint0_quirk = true;
+	cfg->lint0_quirk = kvm_check_has_quirk(vcpu->kvm,
+					       KVM_X86_QUIRK_LINT0_REENABLED);
 	cfg->maxphyaddr = kvm_guest_maxphyaddr(vcpu);
 	cfg->min_period_ns = KVM_LAPIC_MIN_PERIOD_NS;
 }
@@ -615,8 +617,8 @@ int kvm_lapic_vcpu_create(struct kvm_vcpu *vcpu)
 	 * KVM 6.1 with an in-kernel APIC: the BSP starts runnable, APs wait
 	 * for INIT/SIPI (KVM_MP_STATE_UNINITIALIZED).
 	 */
-	vcpu->arch.mp_state = vcpu->vcpu_id == 0 ? KVM_MP_STATE_RUNNABLE :
-			      KVM_MP_STATE_UNINITIALIZED;
+	vcpu->arch.mp_state = kvm_vcpu_is_reset_bsp(vcpu) ?
+			      KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_UNINITIALIZED;
 	vcpu->arch.apic_base = apic->s.apic_base;
 	vcpu->arch.pending_ioapic_eoi = -1;
 	atomic_set(&vcpu->arch.scan_ioapic, 1);
@@ -751,6 +753,9 @@ void kvm_lapic_vcpu_reset(struct kvm_vcpu *vcpu)
 	if (!apic)
 		return;
 	raw_spin_lock_irqsave(&apic->lock, flags);
+	/* KVM_X86_QUIRK_LINT0_REENABLED as it is now, as KVM reads it. */
+	apic->s.cfg.lint0_quirk =
+		kvm_check_has_quirk(vcpu->kvm, KVM_X86_QUIRK_LINT0_REENABLED);
 	lapic_reset(&apic->s, true);
 	kvm_lapic_sync_timer(apic);
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
@@ -760,9 +765,13 @@ static void kvm_lapic_do_init(struct kvm_vcpu *vcpu)
 {
 	kvm_vcpu_init_event(vcpu);
 	kvm_lapic_vcpu_reset(vcpu);
-	/* KVM 6.1: the BSP runs on from the reset vector, APs wait for SIPI. */
-	vcpu->arch.mp_state = vcpu->vcpu_id == 0 ? KVM_MP_STATE_RUNNABLE :
-			      KVM_MP_STATE_INIT_RECEIVED;
+	/*
+	 * KVM 6.1: the BSP (IA32_APIC_BASE.BSP, which INIT keeps) runs on
+	 * from the reset vector, APs wait for SIPI.
+	 */
+	vcpu->arch.mp_state =
+		(vcpu->arch.apic_base & MSR_IA32_APICBASE_BSP) ?
+		KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_INIT_RECEIVED;
 }
 
 static void kvm_lapic_do_sipi(struct kvm_vcpu *vcpu, u8 vector)
@@ -846,13 +855,15 @@ static void kvm_lapic_update_cr8_intercept(struct kvm_vcpu *vcpu,
 
 /*
  * An ExtINT waits for this vCPU: userspace's PIC vector (split irqchip,
- * KVM_INTERRUPT), or the in-kernel PIC's INTR line, wired to vCPU 0.
- * Whether the APIC lets it through is lapic_accepts_pic_intr().
+ * KVM_INTERRUPT), or the in-kernel PIC's INTR line, which any vCPU whose
+ * APIC takes PIC interrupts may acknowledge (the BSP's, after
+ * KVM_SET_BOOT_CPU_ID too), as in KVM.  Whether the APIC lets it through
+ * is lapic_accepts_pic_intr().
  */
 static bool kvm_lapic_has_extint(struct kvm_vcpu *vcpu)
 {
 	if (kvm_irqchip_full(vcpu->kvm))
-		return vcpu->vcpu_idx == 0 && kvm_irqchip_pic_output(vcpu->kvm);
+		return kvm_irqchip_pic_output(vcpu->kvm);
 	return vcpu->arch.extint_pending >= 0;
 }
 
@@ -1105,11 +1116,8 @@ int kvm_lapic_halt(struct kvm_vcpu *vcpu)
 	return 1;
 }
 
-/*
- * kvm_run->ready_for_interrupt_injection (KVM's kvm_cpu_accept_dm_intr()):
- * the APIC takes ExtINT and none waits.
- */
-bool kvm_lapic_ready_for_extint(struct kvm_vcpu *vcpu)
+/* LVT0 or the APIC's state lets the PIC's ExtINT in (irqchip.c's kick). */
+bool kvm_lapic_accepts_pic_intr(struct kvm_vcpu *vcpu)
 {
 	struct kvm_lapic *apic = vcpu->arch.apic;
 	unsigned long flags;
@@ -1118,7 +1126,16 @@ bool kvm_lapic_ready_for_extint(struct kvm_vcpu *vcpu)
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	ok = lapic_accepts_pic_intr(&apic->s);
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
-	return ok && !kvm_lapic_has_extint(vcpu);
+	return ok;
+}
+
+/*
+ * kvm_run->ready_for_interrupt_injection (KVM's kvm_cpu_accept_dm_intr()):
+ * the APIC takes ExtINT and none waits.
+ */
+bool kvm_lapic_ready_for_extint(struct kvm_vcpu *vcpu)
+{
+	return kvm_lapic_accepts_pic_intr(vcpu) && !kvm_lapic_has_extint(vcpu);
 }
 
 /*

@@ -68,6 +68,7 @@ int kvm_lapic_block(struct kvm_vcpu *vcpu);
 int kvm_lapic_halt(struct kvm_vcpu *vcpu);
 int kvm_lapic_run_uninit(struct kvm_vcpu *vcpu);
 bool kvm_lapic_ready_for_extint(struct kvm_vcpu *vcpu);
+bool kvm_lapic_accepts_pic_intr(struct kvm_vcpu *vcpu);
 int kvm_lapic_queue_extint(struct kvm_vcpu *vcpu, u8 vector);
 
 void kvm_vcpu_kick(struct kvm_vcpu *vcpu);

@@ -25,9 +25,11 @@
 #include <asm/tsc.h>
 
 #include <kestrel/kvm_host.h>
+#include "cpuid.h"
 #include "kvmclock.h"
 #include "lapic.h"
 #include "msr.h"
+#include "steal_time.h"
 #include "x86.h"
 
 #define KVM_MSR_RET_FILTERED	3	/* denied by KVM_X86_SET_MSR_FILTER */
@@ -340,6 +342,59 @@ static void msr_sync_tsc(struct kvm_vcpu *vcpu, u64 data)
 	kvm_clock_tsc_synced(vcpu->kvm);
 }
 
+/*
+ * KVM_VCPU_TSC_OFFSET (Documentation/virt/kvm/devices/vcpu.rst, 4.1): the
+ * guest TSC's offset from the host's, set directly so that a VMM can
+ * restore TSCs that moved on with the host's (migration) rather than
+ * freezing them at a value.  The same offset as the last write to a vCPU
+ * of this VM keeps them in step; it is recorded as a write of the TSC for
+ * msr_sync_tsc(), as KVM 6.1 records it.
+ */
+static void msr_set_tsc_offset(struct kvm_vcpu *vcpu, u64 offset)
+{
+	struct kvm_vm_msrs *vm = vcpu->kvm->arch.msrs;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vm->tsc_lock, flags);
+	vm->tsc_last_write = rdtsc() + offset;
+	vm->tsc_last_ns = ktime_get_boottime_ns();
+	vm->tsc_last_khz = vcpu->arch.virtual_tsc_khz;
+	vm->tsc_offset = offset;
+	spin_unlock_irqrestore(&vm->tsc_lock, flags);
+	msr_write_tsc_offset(vcpu, offset);
+	kvm_clock_tsc_synced(vcpu->kvm);
+}
+
+/*
+ * KVM_HAS/GET/SET_DEVICE_ATTR on a vCPU: group KVM_VCPU_TSC_CTRL with its
+ * one attribute, KVM_VCPU_TSC_OFFSET, a u64 at attr->addr.  Other groups
+ * and attributes are -ENXIO, a bad address -EFAULT, as in KVM 6.1.
+ */
+long kvm_vcpu_ioctl_device_attr(struct kvm_vcpu *vcpu, unsigned int ioctl,
+				void __user *argp)
+{
+	struct kvm_device_attr attr;
+	u64 __user *uaddr;
+	u64 offset;
+
+	if (copy_from_user(&attr, argp, sizeof(attr)))
+		return -EFAULT;
+	if (attr.group != KVM_VCPU_TSC_CTRL || attr.attr != KVM_VCPU_TSC_OFFSET)
+		return -ENXIO;
+	uaddr = u64_to_user_ptr(attr.addr);
+	switch (ioctl) {
+	case KVM_HAS_DEVICE_ATTR:
+		return 0;
+	case KVM_GET_DEVICE_ATTR:
+		return put_user(vcpu->arch.msrs->tsc_offset, uaddr) ? -EFAULT : 0;
+	default:
+		if (get_user(offset, uaddr))
+			return -EFAULT;
+		msr_set_tsc_offset(vcpu, offset);
+		return 0;
+	}
+}
+
 static int msr_set_tsc(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	struct kvm_vcpu_msrs *m = vcpu->arch.msrs;
@@ -449,6 +504,19 @@ static int msr_set_misc_enable(struct kvm_vcpu *vcpu, u32 index, u64 data,
 			return 1;
 		data = (data & ~MSR_IA32_MISC_ENABLE_EMON) |
 		       (old & MSR_IA32_MISC_ENABLE_EMON);
+	}
+	/*
+	 * With KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT disabled, "ENABLE MONITOR
+	 * FSM" (bit 18) shows in CPUID.1:ECX.MONITOR, as on Intel hardware;
+	 * KVM 6.1 refuses to change it for a guest without SSE3.
+	 */
+	if (!kvm_check_has_quirk(vcpu->kvm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT) &&
+	    ((old ^ data) & MSR_IA32_MISC_ENABLE_MWAIT)) {
+		if (!kvm_guest_cpuid_has(vcpu, X86_FEATURE_XMM3))
+			return 1;
+		vcpu->arch.msrs->misc_enable = data;
+		kvm_cpuid_update_runtime(vcpu);
+		return 0;
 	}
 	vcpu->arch.msrs->misc_enable = data;
 	return 0;
@@ -961,6 +1029,8 @@ static const struct kvm_msr_handler kvm_msr_handlers[] = {
 	  kvm_clock_get_msr, kvm_clock_set_msr },
 	{ MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_SYSTEM_TIME_NEW,
 	  kvm_clock_get_msr, kvm_clock_set_msr },
+	{ MSR_KVM_STEAL_TIME, MSR_KVM_STEAL_TIME,
+	  kvm_steal_time_get_msr, kvm_steal_time_set_msr },
 };
 
 /*
@@ -978,6 +1048,7 @@ static const u32 kvm_msrs_to_save[] = {
 	MSR_IA32_TSC_DEADLINE,
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
 	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
+	MSR_KVM_STEAL_TIME,
 };
 
 /* KVM_GET_MSR_FEATURE_INDEX_LIST: those of KVM 6.1's on AMD we have. */

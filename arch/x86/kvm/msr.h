@@ -106,6 +106,9 @@ void kvm_msr_load_guest_uret(struct kvm_vcpu *vcpu);
 /* IA32_APIC_BASE may take @data (also checked by KVM_SET_SREGS). */
 bool kvm_msr_apic_base_valid(struct kvm_vcpu *vcpu, u64 data);
 u64 kvm_read_guest_tsc(struct kvm_vcpu *vcpu);
+/* KVM_HAS/GET/SET_DEVICE_ATTR on a vCPU: KVM_VCPU_TSC_OFFSET. */
+long kvm_vcpu_ioctl_device_attr(struct kvm_vcpu *vcpu, unsigned int ioctl,
+				void __user *argp);
 /* CPUID faulting is on (MSR_MISC_FEATURES_ENABLES): CPUID at CPL > 0 #GPs. */
 bool kvm_msr_cpuid_faulting(struct kvm_vcpu *vcpu);
 /* The guest's RDMSR (write false) / WRMSR exit. */

@@ -28,6 +28,7 @@
 #include "lapic.h"
 #include "msr.h"
 #include "pit.h"
+#include "steal_time.h"
 #include "x86.h"
 
 /* The KVM_SET_GUEST_DEBUG controls Kestrel implements. */
@@ -227,7 +228,12 @@ long kvm_arch_check_extension(long ext)
 	case KVM_CAP_HLT:		/* KVM_EXIT_HLT without an in-kernel LAPIC */
 	case KVM_CAP_SREGS2:
 	case KVM_CAP_USER_NMI:
+	case KVM_CAP_SET_BOOT_CPU_ID:
+	case KVM_CAP_DISABLE_QUIRKS:
+	case KVM_CAP_VCPU_ATTRIBUTES:
 		return 1;
+	case KVM_CAP_DISABLE_QUIRKS2:
+		return KESTREL_SUPPORTED_QUIRKS;
 	case KVM_CAP_SYNC_REGS:
 		return KVM_SYNC_X86_VALID_FIELDS;
 	case KVM_CAP_SET_GUEST_DEBUG2:
@@ -328,6 +334,39 @@ static int kvm_enable_x2apic_api(struct kvm *kvm, u64 flags)
 	return 0;
 }
 
+/*
+ * KVM_SET_BOOT_CPU_ID (api.rst 4.86): which vCPU id is the BSP, only
+ * while no vCPU exists or is being created (-EBUSY, under kvm->lock as
+ * created_vcpus is counted).  Any id is taken, as by KVM 6.1: one no vCPU
+ * has leaves the VM without a BSP.
+ */
+static long kvm_vm_ioctl_set_boot_cpu_id(struct kvm *kvm, unsigned long id)
+{
+	long r = 0;
+
+	mutex_lock(&kvm->lock);
+	if (kvm->created_vcpus)
+		r = -EBUSY;
+	else
+		kvm->arch.bsp_vcpu_id = id;
+	mutex_unlock(&kvm->lock);
+	return r;
+}
+
+/*
+ * KVM_CAP_DISABLE_QUIRKS2 (api.rst 7.31) rejects quirks Kestrel cannot
+ * turn off; the older KVM_CAP_DISABLE_QUIRKS takes any mask, as in KVM.
+ * Either replaces the whole set.
+ */
+static long kvm_vm_disable_quirks(struct kvm *kvm, const struct kvm_enable_cap *cap)
+{
+	if (cap->cap == KVM_CAP_DISABLE_QUIRKS2 &&
+	    (cap->args[0] & ~(u64)KESTREL_SUPPORTED_QUIRKS))
+		return -EINVAL;
+	WRITE_ONCE(kvm->arch.disabled_quirks, cap->args[0]);
+	return 0;
+}
+
 /* The VM's KVM_ENABLE_CAP (api.rst 4.37): flags must be 0. */
 static long kvm_vm_ioctl_enable_cap(struct kvm *kvm, void __user *argp)
 {
@@ -343,6 +382,9 @@ static long kvm_vm_ioctl_enable_cap(struct kvm *kvm, void __user *argp)
 		return kvm_lapic_enable_split_irqchip(kvm, cap.args[0]);
 	if (cap.cap == KVM_CAP_X2APIC_API)
 		return kvm_enable_x2apic_api(kvm, cap.args[0]);
+	if (cap.cap == KVM_CAP_DISABLE_QUIRKS ||
+	    cap.cap == KVM_CAP_DISABLE_QUIRKS2)
+		return kvm_vm_disable_quirks(kvm, &cap);
 	return kvm_vm_msr_enable_cap(kvm, &cap);
 }
 
@@ -372,6 +414,8 @@ long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg)
 		return kvm_vm_ioctl_msr(kvm, ioctl, argp);
 	case KVM_ENABLE_CAP:
 		return kvm_vm_ioctl_enable_cap(kvm, argp);
+	case KVM_SET_BOOT_CPU_ID:
+		return kvm_vm_ioctl_set_boot_cpu_id(kvm, arg);
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
 		return kvm_vm_ioctl_clock(kvm, ioctl, argp);
@@ -426,7 +470,7 @@ void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
 	a->cr4 = 0;
 	a->efer = 0;
 	a->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-		       (vcpu->vcpu_id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+		       (kvm_vcpu_is_reset_bsp(vcpu) ? MSR_IA32_APICBASE_BSP : 0);
 	memset(a->db, 0, sizeof(a->db));
 	a->dr6 = DR6_RESET;
 	a->dr7 = DR7_RESET;
@@ -439,6 +483,9 @@ void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
 	a->complete_userspace_io = NULL;
 	a->mp_state = KVM_MP_STATE_RUNNABLE;
 	a->extint_pending = -1;
+	/* The guest's struct may be anything now: stop writing it (as KVM). */
+	a->st.msr = 0;
+	a->st.update = false;
 	kvm_clock_vcpu_reset(vcpu);
 }
 
@@ -504,16 +551,20 @@ void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 	kvm_mmu_free_cache(vcpu);
 	fpu_free_guest_fpstate(&vcpu->arch.guest_fpu);
 	kvm_x86_ops->vcpu_destroy(vcpu);
+	kvm_x86_ops->vcpu_free(vcpu);
 }
 
 void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
 	kvm_x86_ops->vcpu_load(vcpu, cpu);
 	vcpu->cpu = cpu;
+	kvm_steal_time_load(vcpu);
 }
 
 void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu)
 {
+	if (vcpu->preempted)
+		kvm_steal_time_set_preempted(vcpu);
 	kvm_x86_ops->vcpu_put(vcpu);
 }
 
@@ -631,6 +682,7 @@ static void kvm_inject_nmi(struct kvm_vcpu *vcpu)
 {
 	vcpu->arch.nmi_injected = true;
 	vcpu->arch.nmi_masked = true;
+	vcpu->arch.stat.nmi_injections++;
 	kvm_x86_ops->inject_nmi(vcpu);
 }
 
@@ -701,8 +753,9 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	bool flush_tlb = false;
 	long gen;
 
-	/* Writes guest memory: before preemption is off. */
+	/* Write guest memory: before preemption is off. */
 	kvm_clock_vcpu_update(vcpu);
+	kvm_steal_time_record(vcpu);
 	kvm_lapic_sync_to_vapic(vcpu);
 	preempt_disable();
 	local_irq_disable();
@@ -721,7 +774,8 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	}
 	/* A kick since kvm_lapic_process(): look again (see lapic.c). */
 	if (need_resched() || kvm_vcpu_must_exit() ||
-	    kvm_clock_vcpu_stale(vcpu) || kvm_lapic_kicked(vcpu)) {
+	    kvm_clock_vcpu_stale(vcpu) || READ_ONCE(vcpu->arch.st.update) ||
+	    kvm_lapic_kicked(vcpu)) {
 		kvm_vcpu_cancel_entry(vcpu);
 		return 1;
 	}
@@ -750,6 +804,7 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 		set_debugreg(0, 7);
 	kvm_inject_events(vcpu);
 	kvm_x86_ops->vcpu_run(vcpu, flush_tlb);
+	vcpu->arch.stat.exits++;
 	/* KVM_SET_CPUID2 is frozen once the vCPU has really entered. */
 	vcpu->arch.has_run = true;
 	vcpu->arch.pdptrs_from_userspace = false;
@@ -805,6 +860,7 @@ static int kvm_vcpu_run_loop(struct kvm_vcpu *vcpu)
 
 	for (;;) {
 		if (kvm_vcpu_must_exit()) {
+			vcpu->arch.stat.signal_exits++;
 			run->exit_reason = KVM_EXIT_INTR;
 			return -EINTR;
 		}
@@ -1750,6 +1806,10 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 		return kvm_vcpu_ioctl_mce(vcpu, ioctl, argp);
 	case KVM_KVMCLOCK_CTRL:
 		return kvm_vcpu_ioctl_kvmclock_ctrl(vcpu);
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_SET_DEVICE_ATTR:
+		return kvm_vcpu_ioctl_device_attr(vcpu, ioctl, argp);
 	case KVM_ENABLE_CAP:
 		return kvm_vcpu_ioctl_enable_cap(vcpu, argp);
 	default:

@@ -54,7 +54,11 @@ struct kvm_x86_ops {
 	int (*hardware_enable)(void);
 	void (*hardware_disable)(void);
 
-	/* The backend's vCPU embeds struct kvm_vcpu; see kvm_arch_vcpu_*. */
+	/*
+	 * The backend's vCPU embeds struct kvm_vcpu; see kvm_arch_vcpu_*.
+	 * vcpu_destroy undoes vcpu_create (also when a later step of the
+	 * creation fails); vcpu_free, always last, frees the vCPU itself.
+	 */
 	struct kvm_vcpu *(*vcpu_alloc)(void);
 	void (*vcpu_free)(struct kvm_vcpu *vcpu);
 	int (*vcpu_create)(struct kvm_vcpu *vcpu);
@@ -127,6 +131,8 @@ struct kvm_x86_ops {
 	int (*handle_exit)(struct kvm_vcpu *vcpu);
 	/* Move RIP past the instruction that exited. */
 	int (*skip_emulated_instruction)(struct kvm_vcpu *vcpu);
+	/* This vendor's 3-byte hypercall instruction (VMMCALL, VMCALL). */
+	void (*patch_hypercall)(u8 *buf);
 };
 
 extern const struct kvm_x86_ops svm_x86_ops;
@@ -153,6 +159,31 @@ static inline bool is_long_mode(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * The vCPU that KVM_SET_BOOT_CPU_ID named (0 by default) starts as the
+ * bootstrap processor: IA32_APIC_BASE.BSP at reset, runnable with an
+ * in-kernel APIC while the others wait for INIT/SIPI (SDM vol. 3A, 9.4).
+ */
+static inline bool kvm_vcpu_is_reset_bsp(struct kvm_vcpu *vcpu)
+{
+	return vcpu->vcpu_id == vcpu->kvm->arch.bsp_vcpu_id;
+}
+
+/*
+ * The quirks Kestrel can turn off (KVM_CAP_DISABLE_QUIRKS2): KVM's default
+ * behaviours that differ from the hardware, each on until userspace
+ * disables it.
+ */
+#define KESTREL_SUPPORTED_QUIRKS (KVM_X86_QUIRK_LINT0_REENABLED |	\
+				  KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT |	\
+				  KVM_X86_QUIRK_FIX_HYPERCALL_INSN |	\
+				  KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS)
+
+static inline bool kvm_check_has_quirk(struct kvm *kvm, u64 quirk)
+{
+	return !(READ_ONCE(kvm->arch.disabled_quirks) & quirk);
+}
+
+/*
  * Around VMRUN, inside the backend's GIF-clear region so that not even an
  * NMI runs with the guest's values: XCR0 and PKRU, which VMRUN does not
  * switch.
@@ -174,6 +205,7 @@ int kvm_emulate_mov_dr(struct kvm_vcpu *vcpu);
 int kvm_emulate_mov_to_cr4(struct kvm_vcpu *vcpu);
 int kvm_emulate_mov_to_cr8(struct kvm_vcpu *vcpu);
 int kvm_emulate_ud(struct kvm_vcpu *vcpu);
+int kvm_emulate_monitor_mwait(struct kvm_vcpu *vcpu);
 /* The guest's current privilege level (SS.DPL). */
 int kvm_get_cpl(struct kvm_vcpu *vcpu);
 

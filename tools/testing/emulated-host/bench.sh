@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # What `make bench` runs inside the emulated host: the same benchmarks on
-# Kestrel, then on the stock kvm + kvm-amd modules, in one boot.  A
+# Kestrel, then on the stock kvm + kvm-amd (kvm-intel) modules, in one boot.  A
 # benchmark that fails prints "bench-fail ..."; bench-report fails the run.
+stock=${KESTREL_STOCK_MODULE:-kvm_amd}	# /init picks it by CPU vendor
 iters=${BENCH_ITERS:-2000}
 irq_iters=${BENCH_IRQ_ITERS:-$iters}
 
@@ -15,9 +16,9 @@ run() {
 
 run kestrel
 rmmod kestrel
-if modprobe kvm_amd; then
+if modprobe "$stock"; then
 	run stock
-	modprobe -r kvm_amd
+	modprobe -r "$stock"
 else
-	echo "bench-fail stock: kvm_amd does not load"
+	echo "bench-fail stock: $stock does not load"
 fi

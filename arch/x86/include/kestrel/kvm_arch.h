@@ -79,6 +79,34 @@ struct kvm_arch {
 	unsigned long irq_sources_bitmap;
 	/* KVM_CREATE_PIT2 (pit.c): set once under kvm->lock, then read-only. */
 	struct kvm_vpit *vpit;
+	/* KVM_SET_BOOT_CPU_ID: set under kvm->lock before any vCPU exists. */
+	u32 bsp_vcpu_id;
+	/* KVM_CAP_DISABLE_QUIRKS(2): KVM_X86_QUIRK_* turned off (x86.c). */
+	u64 disabled_quirks;
+};
+
+/* MSR_KVM_STEAL_TIME (steal_time.c); the vCPU thread only. */
+struct kvm_steal_time_state {
+	u64 msr;			/* as the guest wrote it */
+	u64 last_steal;			/* run_delay at the last update */
+	bool update;			/* account run_delay before entry */
+};
+
+/*
+ * Binary statistics (KVM_GET_STATS_FD, virt/kvm/stats.c): the x86
+ * counters, each a u64 the vCPU thread increments.  Named as in KVM.
+ */
+struct kvm_vcpu_stat_arch {
+	u64 exits;
+	u64 io_exits;
+	u64 mmio_exits;
+	u64 signal_exits;
+	u64 halt_exits;
+	u64 irq_injections;
+	u64 nmi_injections;
+	u64 hypercalls;
+	u64 directed_yield_attempted;
+	u64 preemption_reported;
 };
 
 /* A guest instruction that needs userspace to finish: KVM_EXIT_IO/MMIO. */
@@ -221,6 +249,8 @@ struct kvm_vcpu_arch {
 	DECLARE_BITMAP(ioapic_handled_vectors, 256);
 	atomic_t scan_ioapic;
 	int pending_ioapic_eoi;		/* vector, or -1 */
+	struct kvm_steal_time_state st;
+	struct kvm_vcpu_stat_arch stat;
 };
 
 #endif /* KESTREL_KVM_ARCH_H */

@@ -79,6 +79,11 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_REINJECT_CONTROL:
 	case KVM_CAP_IRQFD:
 	case KVM_CAP_IRQFD_RESAMPLE:
+	case KVM_CAP_SET_BOOT_CPU_ID:
+	case KVM_CAP_DISABLE_QUIRKS:
+	case KVM_CAP_DISABLE_QUIRKS2:
+	case KVM_CAP_VCPU_ATTRIBUTES:
+	case KVM_CAP_BINARY_STATS_FD:
 		return true;
 	default:
 		return false;

@@ -188,6 +188,8 @@ void vm_read_mem(struct kvm_vm *vm, u64 gpa, void *dst, size_t len);
 /* vCPUs */
 struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, u32 id);
 /* KVM_RUN: __vcpu_run() returns 0 or -errno; vcpu_run() asserts 0. */
+int vcpu_msr_set(struct kvm_vcpu *vcpu, u32 index, u64 data);
+int vcpu_msr_get(struct kvm_vcpu *vcpu, u32 index, u64 *data);
 int __vcpu_run(struct kvm_vcpu *vcpu);
 void vcpu_run(struct kvm_vcpu *vcpu);
 void vcpu_regs_get(struct kvm_vcpu *vcpu, struct kvm_regs *regs);

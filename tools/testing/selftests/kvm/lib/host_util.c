@@ -96,10 +96,18 @@ static int run(const char *cmd)
 	return (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0) ? 0 : -EIO;
 }
 
+const char *stock_kvm_module(void)
+{
+	return host_cpu_is_intel() ? "kvm_intel" : "kvm_amd";
+}
+
 /* The stock modules of the same Debian kernel, resolved with modules.dep. */
 int stock_kvm_load(void)
 {
-	return run("modprobe kvm_amd 2>&1");
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "modprobe %s 2>&1", stock_kvm_module());
+	return run(cmd);
 }
 
 void stock_kvm_unload(void)
@@ -133,6 +141,15 @@ bool host_cpu_has(const char *flag)
 	return found;
 }
 
+bool host_cpu_is_intel(void)
+{
+	unsigned int a, vendor[3];
+
+	/* CPUID leaf 0: the vendor string in EBX, EDX, ECX, in that order. */
+	__cpuid(0, a, vendor[0], vendor[2], vendor[1]);
+	return !memcmp(vendor, "GenuineIntel", sizeof(vendor));
+}
+
 /* The emulated host's CPU: QEMU's TCG says so in its hypervisor leaf. */
 bool host_is_qemu_tcg(void)
 {
@@ -140,6 +157,24 @@ bool host_is_qemu_tcg(void)
 
 	__cpuid(0x40000000, a, sig[0], sig[1], sig[2]);
 	return !memcmp(sig, "TCGTCGTCGTCG", sizeof(sig));
+}
+
+bool host_is_bochs(void)
+{
+	char line[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (!f)
+		return false;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
+	fclose(f);
+	return strstr(line, "kestrel_emulator=bochs");
+}
+
+bool host_if0_guest_spin_hangs(void)
+{
+	return host_is_bochs() && kmod_loaded("kvm_intel");
 }
 
 int host_max_cpu(void)

@@ -242,6 +242,29 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, u32 id)
 	return vcpu;
 }
 
+/* One MSR through KVM_SET_MSRS/KVM_GET_MSRS: the ioctl's result (1 = done). */
+int vcpu_msr_set(struct kvm_vcpu *vcpu, u32 index, u64 data)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e = { .index = index, .data = data } };
+
+	return ioctl(vcpu->fd, KVM_SET_MSRS, &m);
+}
+
+int vcpu_msr_get(struct kvm_vcpu *vcpu, u32 index, u64 *data)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e = { .index = index } };
+	int r = ioctl(vcpu->fd, KVM_GET_MSRS, &m);
+
+	*data = m.e.data;
+	return r;
+}
+
 int __vcpu_run(struct kvm_vcpu *vcpu)
 {
 	return ioctl(vcpu->fd, KVM_RUN, 0) ? -errno : 0;

@@ -157,9 +157,9 @@ static void guest_hypercalls(void)
 {
 	GUEST_SYNC_ARGS(1, vmmcall(0x12345678, 0, 0), 0, 0);
 	/*
-	 * Long gone from KVM.  (KICK_CPU, SEND_IPI and SCHED_YIELD are 0 on
-	 * stock KVM, which does not enforce the guest's CPUID by default;
-	 * Kestrel, without a LAPIC, neither offers nor implements them.)
+	 * Long gone from KVM.  (KICK_CPU and SEND_IPI are 0 on stock KVM,
+	 * which does not enforce the guest's CPUID by default; Kestrel
+	 * neither offers nor implements them yet.)
 	 */
 	GUEST_SYNC_ARGS(2, vmmcall(KVM_HC_MMU_OP, 0, 0), 0, 0);
 	/* No truncation of the number in 64-bit mode. */
@@ -167,6 +167,8 @@ static void guest_hypercalls(void)
 			0, 0);
 	GUEST_SYNC_ARGS(4, vmmcall(KVM_HC_VAPIC_POLL_IRQ, 0, 0), 0, 0);
 	GUEST_SYNC_ARGS(5, vmcall(0x12345678), 0, 0);
+	/* A hint: 0 whether or not it yielded (no vCPU with APIC ID 9). */
+	GUEST_SYNC_ARGS(6, vmmcall(KVM_HC_SCHED_YIELD, 9, 0), 0, 0);
 	GUEST_DONE();
 }
 
@@ -221,28 +223,6 @@ static int set_clock(struct kvm_vm *vm, u64 clock, u32 flags, u64 realtime)
 	};
 
 	return ioctl(vm->fd, KVM_SET_CLOCK, &d) ? -errno : 0;
-}
-
-static int set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e = { .index = index, .data = data } };
-
-	return ioctl(vcpu->fd, KVM_SET_MSRS, &m);
-}
-
-static int get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e = { .index = index } };
-	int r = ioctl(vcpu->fd, KVM_GET_MSRS, &m);
-
-	*data = m.e.data;
-	return r;
 }
 
 static struct kvm_vm *clock_vm(struct kvm_vcpu **vcpu, u64 msr, u64 gpa)
@@ -445,8 +425,8 @@ TEST(host_tsc_write)
 	TEST_REQUIRE_KVM();
 	vm = clock_vm(&vcpu, MSR_KVM_SYSTEM_TIME_NEW, PVTI_GPA);
 	g0 = clock_round(_metadata, vcpu, &flags);
-	ASSERT_EQ(1, get_msr(vcpu, MSR_IA32_TSC, &tsc));
-	ASSERT_EQ(1, set_msr(vcpu, MSR_IA32_TSC, tsc + (1ULL << 42)));
+	ASSERT_EQ(1, vcpu_msr_get(vcpu, MSR_IA32_TSC, &tsc));
+	ASSERT_EQ(1, vcpu_msr_set(vcpu, MSR_IA32_TSC, tsc + (1ULL << 42)));
 	g1 = clock_round(_metadata, vcpu, &flags);
 	EXPECT_LE(g0, g1);
 	EXPECT_GT(g0 + 10 * NSEC, g1);
@@ -464,13 +444,13 @@ TEST(legacy_and_host_msr)
 	TEST_REQUIRE_KVM();
 	vm = clock_vm(&vcpu, MSR_KVM_SYSTEM_TIME, PVTI_GPA);
 	clock_round(_metadata, vcpu, &flags);
-	EXPECT_EQ(1, get_msr(vcpu, MSR_KVM_SYSTEM_TIME, &v));
+	EXPECT_EQ(1, vcpu_msr_get(vcpu, MSR_KVM_SYSTEM_TIME, &v));
 	EXPECT_EQ((u64)(PVTI_GPA | KVM_MSR_ENABLED), v);
 	vm_free(vm);
 
 	vm = clock_vm(&vcpu, 0, PVTI_GPA);
-	ASSERT_EQ(1, set_msr(vcpu, MSR_KVM_SYSTEM_TIME_NEW,
-			     PVTI_GPA | KVM_MSR_ENABLED));
+	ASSERT_EQ(1, vcpu_msr_set(vcpu, MSR_KVM_SYSTEM_TIME_NEW,
+				  PVTI_GPA | KVM_MSR_ENABLED));
 	clock_round(_metadata, vcpu, &flags);
 	vm_free(vm);
 }
@@ -522,7 +502,7 @@ TEST(kvmclock_ctrl)
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
 	EXPECT_TRUE(!!(uc.args[2] & PVCLOCK_GUEST_STOPPED));
 	/* Disabled again: -EINVAL. */
-	ASSERT_EQ(1, set_msr(vcpu, MSR_KVM_SYSTEM_TIME_NEW, PVTI_GPA));
+	ASSERT_EQ(1, vcpu_msr_set(vcpu, MSR_KVM_SYSTEM_TIME_NEW, PVTI_GPA));
 	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_KVMCLOCK_CTRL, 0));
 	EXPECT_EQ(EINVAL, errno);
 	vm_free(vm);
@@ -599,16 +579,16 @@ TEST(msr_round_trip)
 
 	vm = clock_vm(&vcpu, 0, PVTI_GPA);
 	for (i = 0; i < ARRAY_SIZE(msrs); i++) {
-		EXPECT_EQ(1, get_msr(vcpu, msrs[i], &v));
+		EXPECT_EQ(1, vcpu_msr_get(vcpu, msrs[i], &v));
 		EXPECT_EQ(0U, v);
 	}
 	/* Disabled values, so the pages stay untouched. */
 	for (i = 0; i < ARRAY_SIZE(msrs); i++)
-		ASSERT_EQ(1, set_msr(vcpu, msrs[i], 0x12340 + i * 0x100));
+		ASSERT_EQ(1, vcpu_msr_set(vcpu, msrs[i], 0x12340 + i * 0x100));
 	/* Wall clock MSRs are one VM-wide value; system time per vCPU. */
-	EXPECT_EQ(1, get_msr(vcpu, MSR_KVM_WALL_CLOCK, &v));
+	EXPECT_EQ(1, vcpu_msr_get(vcpu, MSR_KVM_WALL_CLOCK, &v));
 	EXPECT_EQ(0x12340U + 2 * 0x100, v);
-	EXPECT_EQ(1, get_msr(vcpu, MSR_KVM_SYSTEM_TIME_NEW, &v));
+	EXPECT_EQ(1, vcpu_msr_get(vcpu, MSR_KVM_SYSTEM_TIME_NEW, &v));
 	EXPECT_EQ(0x12340U + 3 * 0x100, v);
 	vm_free(vm);
 }
@@ -625,7 +605,7 @@ static void check_bad_gpa(struct __test_metadata *_metadata, u64 gpa)
 	vcpu_args_set(vcpu, 4, (u64)MSR_KVM_SYSTEM_TIME_NEW,
 		      gpa | KVM_MSR_ENABLED, (u64)MSR_KVM_WALL_CLOCK_NEW, gpa);
 	EXPECT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, NULL));
-	EXPECT_EQ(1, get_msr(vcpu, MSR_KVM_SYSTEM_TIME_NEW, &v));
+	EXPECT_EQ(1, vcpu_msr_get(vcpu, MSR_KVM_SYSTEM_TIME_NEW, &v));
 	EXPECT_EQ(gpa | KVM_MSR_ENABLED, v);
 	/* KVM takes the clock as enabled, whatever the GPA. */
 	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_KVMCLOCK_CTRL, 0));
@@ -714,6 +694,8 @@ TEST(hypercalls)
 	EXPECT_EQ(0U, uc.args[1]);
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
 	EXPECT_EQ(KVM_ENOSYS_64, uc.args[1]);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0U, uc.args[1]);
 	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
 	vm_free(vm);
 }

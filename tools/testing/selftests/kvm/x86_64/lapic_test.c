@@ -144,12 +144,21 @@ static void guest_timer(u64 lvt, u64 tmict, u64 want)
 	GUEST_DONE();
 }
 
-/* Let the host send an MSI, then open the interrupt window once. */
+/*
+ * Let the host send an MSI, then open a one-instruction interrupt window
+ * until the handler ran.  One window is enough architecturally; the
+ * emulated host (QEMU TCG) now and then lets one pass without the pending
+ * interrupt (stock KVM too), so a bounded retry keeps the test about
+ * Kestrel.  More than one delivery still shows in the count.
+ */
 static void guest_msi(void)
 {
+	int i;
+
 	apic_write(APIC_SVR, 0x1ff);
 	guest_outb(READY_PORT, 0);
-	__asm__ __volatile__("sti; nop; cli" : : : "memory");
+	for (i = 0; i < 1000 && !READ_ONCE(*(u64 *)MSI_COUNT_GPA); i++)
+		__asm__ __volatile__("sti; nop; cli" : : : "memory");
 	guest_outb(DONE_PORT, 0);
 	GUEST_DONE();
 }
@@ -947,7 +956,7 @@ static void guest_tpr_then_shutdown(void)
 
 /*
  * A shutdown resets the vCPU as INIT does on SVM (the VMCB is undefined
- * then, APM 15.12), the in-kernel APIC included (as KVM).  Which MSRs
+ * then, APM 15.12), the in-kernel APIC included (as KVM); not on VMX.  Which MSRs
  * survive is not checked: stock KVM loses those only its VMCB holds
  * (LSTAR...), Kestrel keeps them as INIT does.
  */
@@ -958,6 +967,11 @@ TEST(shutdown_resets_apic)
 	struct kvm_vm *vm;
 
 	TEST_REQUIRE_KVM();
+	/* vmx.c handle_triple_fault() leaves the vCPU as it was. */
+	if (!host_cpu_has("svm")) {
+		free(ls);
+		SKIP(return, "the reset on shutdown is SVM's; VMX keeps the vCPU state");
+	}
 	ASSERT_TRUE(!!ls);
 	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_tpr_then_shutdown));
 	ASSERT_EQ(0, __vcpu_run(vcpu));

@@ -38,16 +38,6 @@ static u64 msr(struct kvm_vcpu *vcpu, u32 index)
 	return m.e.data;
 }
 
-static int set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data)
-{
-	struct {
-		struct kvm_msrs h;
-		struct kvm_msr_entry e;
-	} m = { .h.nmsrs = 1, .e.index = index, .e.data = data };
-
-	return ioctl(vcpu->fd, KVM_SET_MSRS, &m);
-}
-
 static int setup_mce(struct kvm_vcpu *vcpu, u64 cap)
 {
 	return ioctl(vcpu->fd, KVM_X86_SETUP_MCE, &cap) ? -errno : 0;
@@ -167,7 +157,7 @@ TEST(uncorrected)
 
 	vm = mce_vm(&vcpu);
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
-	ASSERT_EQ(1, set_msr(vcpu, MSR_IA32_MC0_CTL + 4, 0));
+	ASSERT_EQ(1, vcpu_msr_set(vcpu, MSR_IA32_MC0_CTL + 4, 0));
 	ASSERT_EQ(0, set_mce(vcpu, 1, MCI_STATUS_VAL | MCI_STATUS_UC,
 			     MCG_STATUS_MCIP));
 	EXPECT_EQ(0ULL, msr(vcpu, MSR_IA32_MC0_CTL + 5));

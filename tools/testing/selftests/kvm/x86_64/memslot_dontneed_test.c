@@ -92,6 +92,8 @@ TEST(dontneed)
 	char *mem;
 
 	TEST_REQUIRE_KVM();
+	if (host_if0_guest_spin_hangs())
+		SKIP(return, BOCHS_IF0_SKIP);
 	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
 				       GUEST_ENTRY(guest_mem), &vcpu);
 	mem = vm_add_memslot(vm, 1, DATA_GPA, DATA_SIZE, 0);

@@ -300,7 +300,7 @@ FIXTURE_SETUP(stock_kvm)
 	if (!svm_with_npt())
 		SKIP_FIXTURE("host CPU lacks SVM with nested paging");
 	ASSERT_EQ(0, kestrel_unload_if_loaded());
-	ASSERT_EQ(0, stock_kvm_load()) TH_LOG("modprobe kvm_amd failed");
+	ASSERT_EQ(0, stock_kvm_load()) TH_LOG("modprobe %s failed", stock_kvm_module());
 	self->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->kvm_fd);
 }
@@ -312,7 +312,7 @@ FIXTURE_TEARDOWN(stock_kvm)
 	if (self->kvm_fd >= 0)
 		close(self->kvm_fd);
 	stock_kvm_unload();
-	EXPECT_FALSE(kmod_loaded("kvm_amd"));
+	EXPECT_FALSE(kmod_loaded(stock_kvm_module()));
 }
 
 TEST_F(stock_kvm, kestrel_refuses_while_stock_kvm_is_loaded)
@@ -381,7 +381,7 @@ TEST_F(kestrel, stock_kvm_amd_cannot_load_over_kestrel)
 		SKIP(return, "host CPU lacks SVM with nested paging");
 	ASSERT_EQ(0, kestrel_load());
 	EXPECT_NE(0, stock_kvm_load());
-	EXPECT_FALSE(kmod_loaded("kvm_amd"));
+	EXPECT_FALSE(kmod_loaded(stock_kvm_module()));
 	/*
 	 * kvm.ko must have failed before registering anything it would not
 	 * unregister (see KVM_CPUHP_STATE), so unloading it is safe; a

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "kselftest_harness.h"
+#include "host_util.h"
 #include "kvm_util.h"
 #include "processor.h"
 #include "ucall.h"
@@ -201,12 +202,16 @@ static void interrupt_spinning_guest(struct __test_metadata *_metadata,
 TEST(signal_interrupts_guest)
 {
 	TEST_REQUIRE_KVM();
+	if (host_if0_guest_spin_hangs())
+		SKIP(return, BOCHS_IF0_SKIP);
 	interrupt_spinning_guest(_metadata, GUEST_ENTRY(guest_spin));
 }
 
 TEST(signal_interrupts_guest_with_interrupts_off)
 {
 	TEST_REQUIRE_KVM();
+	if (host_if0_guest_spin_hangs())
+		SKIP(return, BOCHS_IF0_SKIP);
 	interrupt_spinning_guest(_metadata, ASM_SYMBOL_ADDR(guest_spin_cli));
 }
 

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "kselftest_harness.h"
+#include "host_util.h"
 #include "kvm_util.h"
 #include "processor.h"
 #include "ucall.h"
@@ -95,6 +96,8 @@ TEST(blocked_while_running)
 	sigset_t set;
 
 	TEST_REQUIRE_KVM();
+	if (host_if0_guest_spin_hangs())
+		SKIP(return, BOCHS_IF0_SKIP);
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -120,6 +123,8 @@ TEST(unblocked_while_running)
 	struct timespec zero = { 0, 0 };
 
 	TEST_REQUIRE_KVM();
+	if (host_if0_guest_spin_hangs())
+		SKIP(return, BOCHS_IF0_SKIP);
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR2);
 	ASSERT_EQ(0, pthread_sigmask(SIG_BLOCK, &set, NULL));

@@ -109,7 +109,12 @@ TEST(supported_leaf_d)
 	l7 = find(c, 7, 0);
 	ASSERT_TRUE(l1 && l7);
 	__cpuid(1, a, b, cx, d);
-	if (!(cx & LEAF1_ECX_XSAVE)) {
+	/*
+	 * KVM offers XSAVE when the host kernel uses it, not whenever CPUID
+	 * has it: Linux 6.1 turns XSAVE off on Bochs's corei7_skylake_x
+	 * (its XSAVE area sizes do not add up), CPUID still says XSAVE.
+	 */
+	if (!(cx & LEAF1_ECX_XSAVE) || !host_cpu_has("xsave")) {
 		EXPECT_EQ(0U, l1->ecx & LEAF1_ECX_XSAVE);
 		EXPECT_EQ(0U, xcr0);
 		free(c);
