@@ -1202,6 +1202,15 @@ static int vmx_make_current(struct vcpu_vmx *vmx, int cpu)
 		return -EIO;
 	}
 	if (loaded < 0) {
+		/*
+		 * Active on no CPU: a fresh VMCS, or one VMCLEARed since.  A
+		 * VMCS must be cleared before its first VMPTRLD so that its
+		 * launch state is "clear" (24.11.3); VMCLEAR also initializes
+		 * the implementation-specific data in the region.  Clearing an
+		 * already clear VMCS again is harmless.
+		 */
+		if (vmx_vmclear(vmx->vmcs_pa))
+			return -EIO;
 		vmx->launched = false;
 		list_add(&vmx->loaded_link, &cd->loaded);
 		WRITE_ONCE(vmx->loaded_cpu, cpu);
