@@ -136,7 +136,14 @@ struct vcpu_vmx {
 	bool launched;
 	struct list_head loaded_link;
 	u16 vpid;
-	bool moved;			/* new CPU: flush before the next entry */
+	/*
+	 * The CPU this vCPU last entered the guest on, -1 before the first
+	 * entry.  Independent of loaded_cpu, which a VMCLEAR resets to -1
+	 * without the vCPU moving (failed entry, CPU offline, migration IPI):
+	 * entering anywhere else, the EPTP's and VPID's translations on that
+	 * CPU may predate a zap, see vmx_vcpu_run().
+	 */
+	int last_run_cpu;
 	struct vmx_state s;
 	struct vmx_exit x;
 };
@@ -610,7 +617,7 @@ static int vmx_vcpu_create(struct kvm_vcpu *vcpu)
 	vmx->loaded_cpu = -1;
 	INIT_LIST_HEAD(&vmx->loaded_link);
 	/* A recycled VPID or EPT root may have stale translations: flush. */
-	vmx->moved = true;
+	vmx->last_run_cpu = -1;
 	vmx->s.pat = PAT_RESET;
 	vmx->s.exception_bitmap = BIT(X86_TRAP_DB) | BIT(X86_TRAP_UD) |
 				  BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC);
@@ -656,10 +663,8 @@ static void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	int old = READ_ONCE(vmx->loaded_cpu);
 
-	if (old >= 0 && old != cpu) {
+	if (old >= 0 && old != cpu)
 		vmx_clear_remote(vmx);
-		vmx->moved = true;
-	}
 }
 
 static void vmx_vcpu_put(struct kvm_vcpu *vcpu)
@@ -1363,9 +1368,20 @@ static void vmx_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
 		vmx->x.insn_fault = 2;
 		return;
 	}
-	if (flush_tlb || vmx->moved)
+	/*
+	 * INVEPT and INVVPID act on the executing CPU only (31.3), and
+	 * cached translations are tagged by EPTP and VPID, not by CPU
+	 * (28.4.1).  So flush when x86.c asks (a zap since this vCPU last
+	 * entered: kvm_flush_remote_tlbs() bumped the generation) and
+	 * whenever this vCPU enters on a CPU other than the last one: that
+	 * CPU may hold translations of this EPTP/VPID from before a zap that
+	 * were flushed elsewhere only (pages since freed).  Together these
+	 * cover every CPU that may cache the EPTP, running or not: a CPU is
+	 * flushed before any vCPU of the VM uses it again.
+	 */
+	if (flush_tlb || vmx->last_run_cpu != cpu)
 		vmx_flush_tlb(vmx);
-	vmx->moved = false;
+	vmx->last_run_cpu = cpu;
 	vmx_write_controls(vmx);
 	vmx_write_host_state();
 	vmx_write_guest_state(vmx);
