@@ -603,12 +603,16 @@ static int vmx_vcpu_create(struct kvm_vcpu *vcpu)
 	if (!page)
 		return -ENOMEM;
 	if (vmx_config.vpid) {
-		/* VPID 0 is the host's (28.1). */
+		/*
+		 * VPID 0 is the host's (28.1).  When all 65535 others are
+		 * taken the vCPU runs without one, as KVM's do: "enable VPID"
+		 * off for it (an entry with VPID 0 and the control set fails,
+		 * 26.2.1.1), and then every VM entry and exit flushes the
+		 * linear and combined mappings of VPID 0 (28.3.3.3).
+		 */
 		vpid = ida_alloc_range(&vmx_vpid_ida, 1, 0xffff, GFP_KERNEL);
-		if (vpid < 0) {
-			__free_page(page);
-			return vpid;
-		}
+		if (vpid < 0)
+			vpid = 0;
 	}
 	vmx->vpid = vpid;
 	vmx->vmcs = page_address(page);
@@ -1101,7 +1105,8 @@ static void vmx_write_controls(struct vcpu_vmx *vmx)
 		entry |= VM_ENTRY_IA32E_MODE;
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, c->pin);
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, proc);
-	vmcs_write(SECONDARY_VM_EXEC_CONTROL, c->proc2);
+	vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx->vpid ? c->proc2 :
+			c->proc2 & ~SECONDARY_EXEC_ENABLE_VPID);
 	vmcs_write(VM_EXIT_CONTROLS, c->exit);
 	vmcs_write(VM_ENTRY_CONTROLS, entry);
 	vmcs_write(EXCEPTION_BITMAP, s->exception_bitmap);
@@ -1114,7 +1119,7 @@ static void vmx_write_controls(struct vcpu_vmx *vmx)
 	vmcs_write(MSR_BITMAP, page_to_phys(vmx_msr_bitmap));
 	vmcs_write(TSC_OFFSET, s->tsc_offset);
 	vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmx_preemption_timer_value());
-	if (c->vpid)
+	if (vmx->vpid)
 		vmcs_write(VIRTUAL_PROCESSOR_ID, vmx->vpid);
 	vmcs_write(EPT_POINTER, kvm_mmu_root_hpa(vmx->vcpu.kvm) |
 				VMX_EPTP_MT_WB |
@@ -1238,7 +1243,8 @@ static void vmx_flush_tlb(struct vcpu_vmx *vmx)
 		vmx_invept(VMX_EPT_EXTENT_CONTEXT, eptp);
 	else
 		vmx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
-	if (!vmx_config.vpid)
+	/* Without a VPID, entry and exit flush VPID 0's mappings (28.3.3.3). */
+	if (!vmx->vpid)
 		return;
 	if (vmx_config.ept_vpid_cap &
 	    ((u64)VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT << 32))
