@@ -46,10 +46,16 @@ SYM_FUNC_START(__vmx_vcpu_run)
 	push	%rbx
 	push	%rdi		/* 0(%rsp): regs, found again at the exit */
 
-	/* The exit comes back to exactly this RSP. */
+	/*
+	 * The exit comes back to exactly this RSP.  Outside VMX operation
+	 * (a CPU turned off under us) VMWRITE raises #UD: the exception
+	 * table makes that the fault return, never a host oops.
+	 */
 	mov	$VMCS_HOST_RSP, %eax
+.Lhost_rsp:
 	vmwrite	%rsp, %rax
 	jna	.Lfail
+	_ASM_EXTABLE(.Lhost_rsp, .Lvmfault)
 
 	mov	%rdi, %rax
 	/* Flags survive the MOVs below: launched selects the instruction. */
