@@ -142,5 +142,7 @@ int __vmx_vcpu_run(unsigned long *regs, bool launched);
 void __vmx_do_nmi(void (*handler)(void));
 /* HOST_RIP: where VM exits land in __vmx_vcpu_run. */
 void __vmx_vmexit(void);
+/* vmx.c, called by __vmx_vcpu_run after the exit. */
+void vmx_spec_ctrl_restore_host(void);
 
 #endif /* KESTREL_VMX_VMCS_H */

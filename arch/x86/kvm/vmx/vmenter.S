@@ -58,8 +58,11 @@ SYM_FUNC_START(__vmx_vcpu_run)
 	_ASM_EXTABLE(.Lhost_rsp, .Lvmfault)
 
 	mov	%rdi, %rax
-	/* Flags survive the MOVs below: launched selects the instruction. */
-	test	%sil, %sil
+	/*
+	 * CF = launched: it survives the MOVs and the VERW below (which
+	 * clobbers ZF only) and selects the instruction.
+	 */
+	bt	$0, %esi
 	mov	REG(RCX)(%rax), %rcx
 	mov	REG(RDX)(%rax), %rdx
 	mov	REG(RBX)(%rax), %rbx
@@ -76,8 +79,16 @@ SYM_FUNC_START(__vmx_vcpu_run)
 	mov	REG(R15)(%rax), %r15
 	mov	REG(RAX)(%rax), %rax
 
+	/*
+	 * MDS/TAA/MMIO stale data: clear the CPU buffers last, so that no
+	 * host data loaded after it reaches the guest (VERW with the
+	 * microcode's side effect; patched in when the host kernel's
+	 * mitigation asks for it for guests).
+	 */
+	VM_CLEAR_CPU_BUFFERS
+
 	UNWIND_HINT_SAVE
-	jz	.Lvmlaunch
+	jnc	.Lvmlaunch
 .Lvmresume:
 	vmresume
 	jmp	.Lvmfail
@@ -123,8 +134,18 @@ SYM_INNER_LABEL(__vmx_vmexit, SYM_L_GLOBAL)
 	mov	$1, %ebx
 
 .Lout:
-	/* The guest may have trained the return predictor against us. */
-	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
+	/*
+	 * Before the first unbalanced RET after the exit: the guest may
+	 * have filled the return stack buffer with its own targets.  Stuff
+	 * it when the host kernel says VM exits need it (retpoline, legacy
+	 * IBRS; a single call with eIBRS), as KVM does.
+	 */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
+	/* The host's SPEC_CTRL (IBRS) back before any indirect branch. */
+	call	vmx_spec_ctrl_restore_host
+	/* BHI: the guest's branch history must not steer the host's. */
+	CLEAR_BRANCH_HISTORY_VMEXIT
 	UNTRAIN_RET
 
 	/* Leave no guest value for speculation to use. */

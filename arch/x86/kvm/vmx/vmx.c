@@ -40,7 +40,9 @@
 #include <asm/idtentry.h>
 #include <asm/io.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/pgtable.h>
+#include <asm/processor.h>
 #include <asm/reboot.h>
 #include <asm/special_insns.h>
 #include <asm/traps.h>
@@ -98,6 +100,18 @@ MODULE_PARM_DESC(unrestricted_guest, "unrestricted guest (always on with the VMX
 
 static DEFINE_IDA(vmx_vpid_ida);
 static struct page *vmx_msr_bitmap;
+
+/*
+ * L1TF (SDM vol. 3A 4.x is silent; Intel's "L1 Terminal Fault" guidance):
+ * a guest could read host data left in the L1D through a non-present
+ * guest PTE.  When the CPU is affected and the host kernel's l1tf=
+ * mitigation asks for flushing, the L1D is flushed before every VM entry
+ * (KVM's "always"; its "cond" heuristics are not worth their risk here):
+ * through IA32_FLUSH_CMD, else by reading a 64 KiB buffer as KVM does.
+ */
+static bool vmx_l1d_flush_needed;
+static struct page *vmx_l1d_flush_pages;
+#define VMX_L1D_FLUSH_ORDER	4	/* 64 KiB, twice the largest L1D */
 
 /* The guest state kept outside the VMCS, see the top of this file. */
 struct vmx_state {
@@ -383,6 +397,73 @@ static int vmx_alloc_cpu_data(void)
 	return 0;
 }
 
+static bool vmx_l1tf_wants_flush(void)
+{
+	u64 caps = 0;
+
+	if (!boot_cpu_has_bug(X86_BUG_L1TF))
+		return false;
+	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))
+		rdmsrl(MSR_IA32_ARCH_CAPABILITIES, caps);
+	/* Set when the CPU (or a nested hypervisor) flushes at entry itself. */
+	if (caps & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH)
+		return false;
+	return l1tf_mitigation != L1TF_MITIGATION_OFF;
+}
+
+static int vmx_setup_l1d_flush(void)
+{
+	vmx_l1d_flush_needed = vmx_l1tf_wants_flush();
+	if (!vmx_l1d_flush_needed || boot_cpu_has(X86_FEATURE_FLUSH_L1D))
+		return 0;
+	vmx_l1d_flush_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO,
+					  VMX_L1D_FLUSH_ORDER);
+	return vmx_l1d_flush_pages ? 0 : -ENOMEM;
+}
+
+static void vmx_free_l1d_flush(void)
+{
+	if (vmx_l1d_flush_pages)
+		__free_pages(vmx_l1d_flush_pages, VMX_L1D_FLUSH_ORDER);
+	vmx_l1d_flush_pages = NULL;
+}
+
+/* Interrupts off, right before the entry. */
+static void vmx_l1d_flush(void)
+{
+	const u8 *buf;
+	unsigned int i, size = PAGE_SIZE << VMX_L1D_FLUSH_ORDER;
+
+	if (!vmx_l1d_flush_needed)
+		return;
+	if (boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
+		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+		return;
+	}
+	/* One read per page first, so the line reads do not miss the TLB. */
+	buf = page_address(vmx_l1d_flush_pages);
+	for (i = 0; i < size; i += PAGE_SIZE)
+		(void)READ_ONCE(buf[i]);
+	for (i = 0; i < size; i += L1_CACHE_BYTES)
+		(void)READ_ONCE(buf[i]);
+}
+
+/*
+ * Called by __vmx_vcpu_run right after the exit, before any indirect
+ * branch or unbalanced RET.  The guest never owns IA32_SPEC_CTRL (the
+ * MSR bitmap intercepts it and msr.c does not offer it), so the MSR
+ * still holds the host's value; but with legacy IBRS the IBRS bit must
+ * be written again after every move from a less privileged predictor
+ * mode, a VM exit included, as KVM's vmx_spec_ctrl_restore_host() does.
+ */
+void vmx_spec_ctrl_restore_host(void)
+{
+	if (cpu_feature_enabled(X86_FEATURE_KERNEL_IBRS))
+		native_wrmsrl(MSR_IA32_SPEC_CTRL,
+			      this_cpu_read(x86_spec_ctrl_current));
+	barrier_nospec();
+}
+
 static void vmx_emergency_disable(void);
 
 /*
@@ -401,6 +482,7 @@ static void vmx_hardware_unsetup(void)
 		__free_page(vmx_msr_bitmap);
 	vmx_msr_bitmap = NULL;
 	vmx_free_cpu_data();
+	vmx_free_l1d_flush();
 }
 
 static int vmx_hardware_setup(void)
@@ -418,12 +500,16 @@ static int vmx_hardware_setup(void)
 	if (r)
 		return r;
 	vmx_read_fixed();
-	r = vmx_alloc_cpu_data();
-	if (r)
+	r = vmx_setup_l1d_flush();
+	r = r ?: vmx_alloc_cpu_data();
+	if (r) {
+		vmx_free_l1d_flush();
 		return r;
+	}
 	r = vmx_alloc_msr_bitmap();
 	if (r) {
 		vmx_free_cpu_data();
+		vmx_free_l1d_flush();
 		return r;
 	}
 	pr_info("VMX backend: EPT %d-level, unrestricted guest, VPID %s, preemption timer rate %u, VMCS revision %#x\n",
@@ -1332,6 +1418,8 @@ static void vmx_enter(struct vcpu_vmx *vmx)
 		native_write_cr2(a->cr2);
 	set_debugreg(a->dr6, 6);
 	kvm_load_guest_xsave_state(&vmx->vcpu);
+	/* Last, so that nothing the host loads after it stays in L1D. */
+	vmx_l1d_flush();
 	vmx->x.insn_fault = __vmx_vcpu_run(a->regs, vmx->launched);
 	kvm_load_host_xsave_state(&vmx->vcpu);
 	a->cr2 = native_read_cr2();
