@@ -1411,6 +1411,9 @@ static void vmx_enter(struct vcpu_vmx *vmx)
 	struct vmx_host_segs host_segs;
 	u64 host_msrs[ARRAY_SIZE(vmx_manual_msrs)];
 
+	/* VM exit clears IA32_DEBUGCTL (27.5.1): LBR, BTF... come back. */
+	unsigned long debugctl = get_debugctlmsr();
+
 	vmx_save_host_segs(&host_segs);
 	vmx_swap_manual_msrs(vmx, host_msrs, true);
 	/* CR2 and DR6 are not in the VMCS: the guest's go in by hand. */
@@ -1421,6 +1424,8 @@ static void vmx_enter(struct vcpu_vmx *vmx)
 	/* Last, so that nothing the host loads after it stays in L1D. */
 	vmx_l1d_flush();
 	vmx->x.insn_fault = __vmx_vcpu_run(a->regs, vmx->launched);
+	if (debugctl)
+		update_debugctlmsr(debugctl);
 	kvm_load_host_xsave_state(&vmx->vcpu);
 	a->cr2 = native_read_cr2();
 	get_debugreg(a->dr6, 6);
