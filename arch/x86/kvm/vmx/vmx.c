@@ -39,6 +39,7 @@
 #include <asm/desc.h>
 #include <asm/idtentry.h>
 #include <asm/io.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
 #include <asm/pgtable.h>
@@ -1393,6 +1394,37 @@ static void vmx_restore_host_segs(const struct vmx_host_segs *h)
 	load_fixmap_gdt(smp_processor_id());
 }
 
+/*
+ * A machine check that made the guest exit (an #MC exit, 25.2, or exit
+ * reason 41 "VM-entry failure due to machine-check event", 26.8) is the
+ * host's: hand it to the host's handler at once, interrupts still off,
+ * as the #MC it would have been (KVM's kvm_machine_check()), before
+ * anything else runs on a possibly poisoned state.
+ */
+static void vmx_handle_mce_irqoff(struct vcpu_vmx *vmx)
+{
+	u32 mask = INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK |
+		   INTR_INFO_VECTOR_MASK;
+	u16 basic = VMX_EXIT_REASON_BASIC(vmx->x.reason);
+
+	if (basic != EXIT_REASON_MCE_DURING_VMENTRY &&
+	    (basic != EXIT_REASON_EXCEPTION_NMI ||
+	     (vmx->x.intr_info & mask) !=
+	     (INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | X86_TRAP_MC)))
+		return;
+#ifdef CONFIG_X86_MCE
+	{
+		/* As if taken in user mode with interrupts on: not fatal. */
+		struct pt_regs regs = {
+			.cs = 3,
+			.flags = X86_EFLAGS_IF,
+		};
+
+		do_machine_check(&regs);
+	}
+#endif
+}
+
 /* The NMI the exit consumed goes to the host's handler (27.2.2). */
 static void vmx_handle_nmi_irqoff(struct vcpu_vmx *vmx)
 {
@@ -1493,6 +1525,7 @@ static void vmx_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
 	}
 	vmx->launched = true;
 	vmx_read_exit(vmx);
+	vmx_handle_mce_irqoff(vmx);
 	if (vmx->x.reason & VMX_EXIT_REASON_FAILED_ENTRY) {
 		/*
 		 * Whether a failed entry launched the VMCS is not ours to
@@ -1596,8 +1629,7 @@ static int vmx_exit_exception(struct vcpu_vmx *vmx)
 		kvm_queue_exception_e(vcpu, X86_TRAP_AC, 0);
 		return 1;
 	case X86_TRAP_MC:
-		/* A machine check in the guest belongs to the host's handler. */
-		asm volatile ("int $0x12");
+		/* The host's, handled right at the exit (vmx_handle_mce_irqoff). */
 		return 1;
 	default:
 		return kvm_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
