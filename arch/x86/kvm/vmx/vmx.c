@@ -764,15 +764,21 @@ static void vmx_vcpu_put(struct kvm_vcpu *vcpu)
 
 /*
  * Segments: the VMCS keeps the access rights in the descriptor's layout,
- * bit 16 meaning "unusable" (24.4.1, table 24-2).
+ * bit 16 meaning "unusable" (24.4.1, table 24-2).  A segment that is not
+ * present is unusable, as KVM makes it.  The other bits stay as given:
+ * the CPU saves them so for an unusable segment too (27.3.2), and some
+ * still count, SS.DPL above all, which is the CPL (26.3.1.2 checks it
+ * whether SS is usable or not).
  */
 static u32 vmx_seg_ar(const struct kvm_segment *v)
 {
+	u32 ar = (v->type & 15) | (v->s << 4) | ((v->dpl & 3) << 5) |
+		 (v->present << 7) | (v->avl << 12) | (v->l << 13) |
+		 (v->db << 14) | (v->g << 15);
+
 	if (v->unusable || !v->present)
-		return BIT(16);
-	return (v->type & 15) | (v->s << 4) | ((v->dpl & 3) << 5) |
-	       (v->present << 7) | (v->avl << 12) | (v->l << 13) |
-	       (v->db << 14) | (v->g << 15);
+		ar |= BIT(16);
+	return ar;
 }
 
 static void vmx_seg_from_ar(struct kvm_segment *v, u32 ar)
@@ -781,8 +787,11 @@ static void vmx_seg_from_ar(struct kvm_segment *v, u32 ar)
 	v->type = ar & 15;
 	v->s = !!(ar & BIT(4));
 	v->dpl = (ar >> 5) & 3;
-	/* An unusable segment reads as not present, as KVM reports it. */
-	v->present = !v->unusable && (ar & BIT(7));
+	/*
+	 * KVM_GET_SREGS as KVM reports it: present is "not unusable" (a
+	 * usable segment is present, 26.3.1.2), whatever bit 7 says.
+	 */
+	v->present = !v->unusable;
 	v->avl = !!(ar & BIT(12));
 	v->l = !!(ar & BIT(13));
 	v->db = !!(ar & BIT(14));
