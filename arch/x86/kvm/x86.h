@@ -133,6 +133,11 @@ struct kvm_x86_ops {
 	int (*skip_emulated_instruction)(struct kvm_vcpu *vcpu);
 	/* This vendor's 3-byte hypercall instruction (VMMCALL, VMCALL). */
 	void (*patch_hypercall)(u8 *buf);
+	/*
+	 * The CPU keeps PAE paging's PDPTEs in registers across the guest's
+	 * runs, loaded from vcpu->arch.pdptrs at entry (VMX with EPT).
+	 */
+	bool pdpte_regs;
 };
 
 extern const struct kvm_x86_ops svm_x86_ops;
@@ -229,6 +234,7 @@ void kvm_uret_msr_set(enum kvm_uret_slot slot, u64 value);
 void kvm_uret_cpu_exit(void);
 bool kvm_is_valid_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
 int kvm_set_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
+void kvm_load_pdptrs(struct kvm_vcpu *vcpu);
 extern u64 kvm_supported_xcr0;
 void kvm_vcpu_reset(struct kvm_vcpu *vcpu);
 void kvm_vcpu_init_event(struct kvm_vcpu *vcpu);

@@ -1032,7 +1032,12 @@ static void vmx_write_crs(struct kvm_vcpu *vcpu)
 	vmcs_write(GUEST_CR3, a->cr3);
 	if ((a->cr0 & X86_CR0_PG) && (a->cr4 & X86_CR4_PAE) &&
 	    !(a->efer & EFER_LMA)) {
-		/* PAE paging with EPT: PDPTEs come from the VMCS (26.3.2.4). */
+		/*
+		 * PAE paging with EPT: VM entry loads the PDPTEs from the
+		 * VMCS, not from memory (26.3.2.4).  a->pdptrs are what the
+		 * CPU saved at the last exit (27.3.4) or what Kestrel loaded
+		 * at a paging change it made (kvm_load_pdptrs).
+		 */
 		vmcs_write(GUEST_PDPTR0, a->pdptrs[0]);
 		vmcs_write(GUEST_PDPTR1, a->pdptrs[1]);
 		vmcs_write(GUEST_PDPTR2, a->pdptrs[2]);
@@ -1168,6 +1173,9 @@ static void vmx_read_guest_state(struct vcpu_vmx *vmx)
 		a->pdptrs[1] = vmcs_read(GUEST_PDPTR1);
 		a->pdptrs[2] = vmcs_read(GUEST_PDPTR2);
 		a->pdptrs[3] = vmcs_read(GUEST_PDPTR3);
+		a->pdptrs_cached = true;
+	} else {
+		a->pdptrs_cached = false;
 	}
 	s->pat = vmcs_read(GUEST_IA32_PAT);
 	s->sysenter_cs = vmcs_read32(GUEST_SYSENTER_CS);
@@ -1721,6 +1729,8 @@ static int vmx_set_cr0(struct vcpu_vmx *vmx, unsigned long val)
 		a->efer &= ~EFER_LMA;
 	}
 	a->cr0 = val;
+	/* The guest's own MOV did not run: PAE's PDPTEs are ours to load. */
+	kvm_load_pdptrs(&vmx->vcpu);
 	return 0;
 }
 
@@ -2026,4 +2036,5 @@ const struct kvm_x86_ops vmx_x86_ops = {
 	.handle_exit		= vmx_handle_exit,
 	.skip_emulated_instruction = vmx_skip_emulated_instruction,
 	.patch_hypercall	= vmx_patch_hypercall,
+	.pdpte_regs		= true,
 };
