@@ -228,6 +228,13 @@ static int vmx_setup_controls(u64 basic)
 				 vmx_ctl_msr(basic, MSR_IA32_VMX_PROCBASED_CTLS,
 					     MSR_IA32_VMX_TRUE_PROCBASED_CTLS),
 				 &c->proc, "primary processor-based");
+	/*
+	 * CR3-load and CR3-store exiting are not asked for: with EPT and
+	 * unrestricted guest the guest owns CR3, so they are off wherever
+	 * the TRUE control MSR lets them be 0 (A.3.2).  Without TRUE
+	 * controls they are default-1 and stay on: vmx_exit_cr() emulates
+	 * those MOVs.
+	 */
 	r = r ?: vmx_adjust_ctls(SECONDARY_EXEC_ENABLE_EPT |
 				 SECONDARY_EXEC_UNRESTRICTED_GUEST |
 				 SECONDARY_EXEC_WBINVD_EXITING,
@@ -1734,6 +1741,28 @@ static int vmx_set_cr0(struct vcpu_vmx *vmx, unsigned long val)
 	return 0;
 }
 
+/*
+ * MOV to CR3, exiting only where the CPU forces CR3-load exiting on (no
+ * TRUE controls, see vmx_setup_controls): SDM vol. 2B MOV and vol. 3A
+ * 4.10.4.1.  Bit 63 with CR4.PCIDE only asks not to flush; Kestrel flushes
+ * the vCPU's TLB anyway, which is always allowed.
+ */
+static int vmx_set_cr3(struct vcpu_vmx *vmx, unsigned long val)
+{
+	struct kvm_vcpu *vcpu = &vmx->vcpu;
+
+	if (vmx_long64(vmx) && (vcpu->arch.cr4 & X86_CR4_PCIDE))
+		val &= ~BIT_ULL(63);
+	if (!vmx_long64(vmx))
+		val = (u32)val;
+	if (val >> boot_cpu_data.x86_phys_bits)
+		return 1;
+	vcpu->arch.cr3 = val;
+	vcpu->arch.flush_guest_tlb = true;
+	kvm_load_pdptrs(vcpu);
+	return 0;
+}
+
 /* Exit qualification of control-register accesses (table 27-3). */
 static int vmx_exit_cr(struct vcpu_vmx *vmx)
 {
@@ -1747,6 +1776,18 @@ static int vmx_exit_cr(struct vcpu_vmx *vmx)
 		return kvm_emulate_mov_to_cr8(vcpu);
 	if (type == 1 && cr == 8) {
 		kvm_reg_write(vcpu, reg, vmx->s.cr8);
+		return vmx_skip_emulated_instruction(vcpu);
+	}
+	if (type == 1 && cr == 3) {
+		kvm_reg_write(vcpu, reg, vcpu->arch.cr3);
+		return vmx_skip_emulated_instruction(vcpu);
+	}
+	if (type == 0 && cr == 3) {
+		if (kvm_get_cpl(vcpu) ||
+		    vmx_set_cr3(vmx, kvm_reg_read(vcpu, reg))) {
+			kvm_queue_exception_e(vcpu, X86_TRAP_GP, 0);
+			return 1;
+		}
 		return vmx_skip_emulated_instruction(vcpu);
 	}
 	if (type == 0 && cr == 0) {
