@@ -138,6 +138,11 @@ struct kvm_x86_ops {
 	 * runs, loaded from vcpu->arch.pdptrs at entry (VMX with EPT).
 	 */
 	bool pdpte_regs;
+	/*
+	 * Optional: clear from a KVM_GET_SUPPORTED_CPUID entry what the
+	 * host CPU has but cannot give a guest under this backend.
+	 */
+	void (*filter_supported_cpuid)(struct kvm_cpuid_entry2 *e);
 };
 
 extern const struct kvm_x86_ops svm_x86_ops;

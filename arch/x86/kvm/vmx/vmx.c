@@ -2029,6 +2029,27 @@ static int vmx_handle_exit(struct kvm_vcpu *vcpu)
 	return vmx_exit_handlers[basic](vmx);
 }
 
+/*
+ * Instructions that #UD in a VMX guest unless a secondary control enables
+ * them (25.3): RDTSCP and RDPID need "enable RDTSCP", INVPCID needs
+ * "enable INVPCID".  Both are used when the CPU has them
+ * (vmx_setup_controls); without, the guest must not be told it has them.
+ */
+static void vmx_filter_supported_cpuid(struct kvm_cpuid_entry2 *e)
+{
+	u32 proc2 = vmx_config.proc2;
+
+	if (e->function == 7 && e->index == 0) {
+		if (!(proc2 & SECONDARY_EXEC_ENABLE_INVPCID))
+			e->ebx &= ~BIT(X86_FEATURE_INVPCID & 31);
+		if (!(proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
+			e->ecx &= ~BIT(X86_FEATURE_RDPID & 31);
+	}
+	if (e->function == 0x80000001 &&
+	    !(proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
+		e->edx &= ~BIT(X86_FEATURE_RDTSCP & 31);
+}
+
 /* EPT entries (28.3.2): RWX in tables; leaves R+X, W if writable, WB. */
 static const struct kvm_tdp_pte_bits vmx_ept_bits = {
 	.table		= VMX_EPT_RWX_MASK,
@@ -2078,4 +2099,5 @@ const struct kvm_x86_ops vmx_x86_ops = {
 	.skip_emulated_instruction = vmx_skip_emulated_instruction,
 	.patch_hypercall	= vmx_patch_hypercall,
 	.pdpte_regs		= true,
+	.filter_supported_cpuid	= vmx_filter_supported_cpuid,
 };
