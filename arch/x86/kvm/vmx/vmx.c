@@ -1294,19 +1294,35 @@ static const u32 vmx_manual_msrs[] = {
 	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE,
 };
 
+/*
+ * The values go in as msr.c accepted them, except SYSCALL_MASK: bits 63:32
+ * are reserved and WRMSR of them faults (SDM vol. 4, IA32_FMASK), yet
+ * KVM_SET_MSRS and the guest may store them (stock KVM keeps them while
+ * it does not load the MSR).  SYSCALL uses only bits 31:0 to mask RFLAGS,
+ * whose upper half is reserved: load those and keep the stored value for
+ * RDMSR.  LSTAR, CSTAR and KERNEL_GS_BASE are canonical (msr.c), STAR
+ * has no reserved bits.
+ *
+ * Only KERNEL_GS_BASE changes without an exit (SWAPGS): it alone is read
+ * back.  The others' writes are intercepted, so the stored values stay
+ * what the guest last wrote.
+ */
 static void vmx_swap_manual_msrs(struct vcpu_vmx *vmx, u64 *host, bool in)
 {
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(vmx_manual_msrs); i++) {
-		u64 *guest = vmx_msr_slot(vmx, vmx_manual_msrs[i]);
+		u32 index = vmx_manual_msrs[i];
+		u64 *guest = vmx_msr_slot(vmx, index);
 
 		if (in) {
-			rdmsrl(vmx_manual_msrs[i], host[i]);
-			wrmsrl(vmx_manual_msrs[i], *guest);
+			rdmsrl(index, host[i]);
+			wrmsrl(index, index == MSR_SYSCALL_MASK ? (u32)*guest :
+								   *guest);
 		} else {
-			rdmsrl(vmx_manual_msrs[i], *guest);
-			wrmsrl(vmx_manual_msrs[i], host[i]);
+			if (index == MSR_KERNEL_GS_BASE)
+				rdmsrl(index, *guest);
+			wrmsrl(index, host[i]);
 		}
 	}
 }
