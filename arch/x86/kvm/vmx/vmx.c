@@ -27,6 +27,7 @@
 #include <linux/idr.h>
 #include <linux/kvm.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
@@ -482,8 +483,37 @@ static void vmx_emergency_disable(void);
  */
 static atomic_t vmx_emergency_registered = ATOMIC_INIT(0);
 
+/*
+ * The other way round, stock kvm_intel loaded after Kestrel: its module
+ * init registers its emergency callback first thing, before its
+ * kvm_init() fails on the hotplug state Kestrel holds (compat.h), and
+ * with Kestrel's callback in the kernel's one slot that is a WARN in
+ * cpu_emergency_register_virt_callback(), then another when it
+ * unregisters.  It cannot load anyway: refuse it with one line before
+ * its init runs (a failing MODULE_STATE_COMING notifier stops the load).
+ */
+static int vmx_module_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	struct module *mod = data;
+
+	if (action != MODULE_STATE_COMING || strcmp(mod->name, "kvm_intel"))
+		return NOTIFY_DONE;
+	pr_err("kvm_intel cannot load while Kestrel owns VMX: unload kestrel first\n");
+	return notifier_from_errno(-EBUSY);
+}
+
+static struct notifier_block vmx_module_nb = {
+	.notifier_call = vmx_module_notify,
+};
+
+static bool vmx_module_nb_registered;
+
 static void vmx_hardware_unsetup(void)
 {
+	if (vmx_module_nb_registered)
+		unregister_module_notifier(&vmx_module_nb);
+	vmx_module_nb_registered = false;
 	if (atomic_xchg(&vmx_emergency_registered, 0))
 		cpu_emergency_unregister_virt_callback(vmx_emergency_disable);
 	if (vmx_msr_bitmap)
@@ -520,6 +550,12 @@ static int vmx_hardware_setup(void)
 		vmx_free_l1d_flush();
 		return r;
 	}
+	r = register_module_notifier(&vmx_module_nb);
+	if (r) {
+		vmx_hardware_unsetup();
+		return r;
+	}
+	vmx_module_nb_registered = true;
 	pr_info("VMX backend: EPT %d-level, unrestricted guest, VPID %s, preemption timer rate %u, VMCS revision %#x\n",
 		pgtable_l5_enabled() ? 5 : 4, vmx_config.vpid ? "yes" : "no",
 		vmx_config.timer_rate, vmx_config.revision_id);

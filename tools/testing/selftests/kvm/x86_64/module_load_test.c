@@ -401,6 +401,51 @@ TEST_F(kestrel, stock_kvm_amd_cannot_load_over_kestrel)
 }
 
 /*
+ * VMX: stock kvm_intel loaded over Kestrel is refused before its init runs
+ * (which would WARN registering its emergency callback over Kestrel's),
+ * with one line; kvm.ko unloads cleanly and /dev/kvm is still Kestrel's.
+ * The kernel log judge fails the run on any WARN.
+ */
+TEST_F(kestrel, stock_kvm_intel_cannot_load_over_kestrel)
+{
+	int kmsg = kmsg_open();
+	char *log;
+	int fd;
+
+	if (!host_cpu_has("vmx"))
+		SKIP(return, "not a VMX host (SVM: stock_kvm_amd_*)");
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, kestrel_load());
+	EXPECT_NE(0, stock_kvm_load());
+	EXPECT_FALSE(kmod_loaded("kvm_intel"));
+	log = kmsg_read_new(kmsg);
+	close(kmsg);
+	ASSERT_NE(NULL, log);
+	EXPECT_NE(NULL, strstr(log, "kestrel: kvm_intel cannot load while Kestrel owns VMX"))
+		TH_LOG("%s", log);
+	free(log);
+	stock_kvm_unload();
+	EXPECT_FALSE(kmod_loaded("kvm"));
+
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(12, ioctl(fd, KVM_GET_API_VERSION, 0));
+	close(fd);
+	EXPECT_EQ(0, kmod_unload("kestrel"));
+}
+
+/* VMX: Kestrel refuses to load over stock kvm_intel, with one line. */
+TEST_F(kestrel, refuses_while_kvm_intel_is_loaded)
+{
+	if (!host_cpu_has("vmx"))
+		SKIP(return, "not a VMX host (SVM: the stock_kvm fixture)");
+	ASSERT_EQ(0, stock_kvm_load());
+	assert_refused(_metadata, EBUSY, "kestrel: another KVM is loaded");
+	stock_kvm_unload();
+	EXPECT_FALSE(kmod_loaded("kvm_intel"));
+}
+
+/*
  * Last (the harness runs fixtures in the order they are defined): the
  * programs after this one expect Kestrel loaded.  On SVM the tests before
  * leave it so; on VMX every test that would is SVM-only and skipped.
