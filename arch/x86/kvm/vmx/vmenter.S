@@ -135,6 +135,25 @@ SYM_INNER_LABEL(__vmx_vmexit, SYM_L_GLOBAL)
 
 .Lout:
 	/*
+	 * Leave no guest value for speculation to use, before any call:
+	 * RBX holds the result, the callee-saved ones are popped below.
+	 */
+	xor	%eax, %eax
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%ebp, %ebp
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+	xor	%r12d, %r12d
+	xor	%r13d, %r13d
+	xor	%r14d, %r14d
+	xor	%r15d, %r15d
+
+	/*
 	 * Before the first unbalanced RET after the exit: the guest may
 	 * have filled the return stack buffer with its own targets.  Stuff
 	 * it when the host kernel says VM exits need it (retpoline, legacy
@@ -148,17 +167,7 @@ SYM_INNER_LABEL(__vmx_vmexit, SYM_L_GLOBAL)
 	CLEAR_BRANCH_HISTORY_VMEXIT
 	UNTRAIN_RET
 
-	/* Leave no guest value for speculation to use. */
 	mov	%ebx, %eax
-	xor	%ecx, %ecx
-	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
-
 	add	$8, %rsp
 	pop	%rbx
 	pop	%r12
