@@ -139,6 +139,11 @@ struct kvm_x86_ops {
 	 */
 	bool pdpte_regs;
 	/*
+	 * SYSENTER_ESP/EIP are natural-width guest state (VMX's VMCS): kept
+	 * 64-bit for any guest, as kvm-intel does.
+	 */
+	bool sysenter_64bit;
+	/*
 	 * Optional: clear from a KVM_GET_SUPPORTED_CPUID entry what the
 	 * host CPU has but cannot give a guest under this backend.
 	 */

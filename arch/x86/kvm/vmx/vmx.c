@@ -2151,5 +2151,6 @@ const struct kvm_x86_ops vmx_x86_ops = {
 	.skip_emulated_instruction = vmx_skip_emulated_instruction,
 	.patch_hypercall	= vmx_patch_hypercall,
 	.pdpte_regs		= true,
+	.sysenter_64bit		= true,
 	.filter_supported_cpuid	= vmx_filter_supported_cpuid,
 };
