@@ -1727,12 +1727,13 @@ static int vmx_exit_nmi_window(struct vcpu_vmx *vmx)
 }
 
 /*
- * The VMCS is as the triple fault left it; start afresh as after INIT, as
- * KVM does (and as the SVM backend does after a shutdown intercept).
+ * Unlike SVM's shutdown intercept (the VMCB is undefined then, APM 15.12,
+ * so KVM and the SVM backend reset the vCPU as INIT), a triple-fault exit
+ * saves a consistent guest state (27.3): kvm-intel leaves the vCPU as it
+ * was, in-kernel APIC included, for userspace to reset, and so does this.
  */
 static int vmx_exit_triple_fault(struct vcpu_vmx *vmx)
 {
-	kvm_vcpu_shutdown_reset(&vmx->vcpu);
 	vmx->vcpu.run->exit_reason = KVM_EXIT_SHUTDOWN;
 	return 0;
 }
