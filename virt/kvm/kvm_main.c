@@ -18,6 +18,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <linux/syscore_ops.h>
 
 #include <kestrel/compat.h>
 #include <kestrel/kvm_host.h>
@@ -98,6 +99,31 @@ static int kvm_reboot(struct notifier_block *nb, unsigned long code, void *p)
 static struct notifier_block kvm_reboot_notifier = {
 	.notifier_call = kvm_reboot,
 	.priority = 0,
+};
+
+/*
+ * Suspend to RAM/disk: the other CPUs have gone offline already (their
+ * DYING callback turned virtualization off); the syscore callbacks run on
+ * the last one, interrupts off.  Turn it off there too before the
+ * firmware takes over (a CPU in VMX operation blocks INIT, and VMXON
+ * state does not survive sleep), and on again at resume, as KVM does.
+ */
+static int kvm_suspend(void)
+{
+	lockdep_assert_irqs_disabled();
+	hardware_disable_nolock(NULL);
+	return 0;
+}
+
+static void kvm_resume(void)
+{
+	lockdep_assert_irqs_disabled();
+	hardware_enable_nolock(NULL);
+}
+
+static struct syscore_ops kvm_syscore_ops = {
+	.suspend = kvm_suspend,
+	.resume = kvm_resume,
 };
 
 static int hardware_enable_all(void)
@@ -805,6 +831,7 @@ static int __init kvm_init(void)
 	if (r)
 		goto err_irqfd;
 	register_reboot_notifier(&kvm_reboot_notifier);
+	register_syscore_ops(&kvm_syscore_ops);
 
 	/* Last: once /dev/kvm exists, userspace may open it. */
 	r = misc_register(&kvm_dev);
@@ -819,6 +846,7 @@ static int __init kvm_init(void)
 	return 0;
 
 err_hardware:
+	unregister_syscore_ops(&kvm_syscore_ops);
 	unregister_reboot_notifier(&kvm_reboot_notifier);
 	hardware_disable_all();
 err_irqfd:
@@ -833,6 +861,7 @@ err_arch:
 static void __exit kvm_exit(void)
 {
 	misc_deregister(&kvm_dev);
+	unregister_syscore_ops(&kvm_syscore_ops);
 	unregister_reboot_notifier(&kvm_reboot_notifier);
 	hardware_disable_all();
 	kvm_irqfd_exit();

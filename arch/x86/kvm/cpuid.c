@@ -445,6 +445,9 @@ static void cpuid_host_filtered(struct kvm_cpuid_entry2 *e, u32 function,
 	if (cpuid_function_is_indexed(function))
 		e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
 	cpuid_filter(e);
+	/* What the backend cannot give a guest although the host has it. */
+	if (kvm_x86_ops->filter_supported_cpuid)
+		kvm_x86_ops->filter_supported_cpuid(e);
 }
 
 static struct kvm_cpuid_entry2 *cpuid_add(struct cpuid_array *a,

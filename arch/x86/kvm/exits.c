@@ -19,6 +19,7 @@
 #include "kvmclock.h"
 #include "mmu/guest_walk.h"
 #include "lapic.h"
+#include "smm.h"
 #include "x86.h"
 
 void kvm_queue_exception_e(struct kvm_vcpu *vcpu, u8 vector, u32 error_code)
@@ -309,6 +310,13 @@ int kvm_emulate_ud(struct kvm_vcpu *vcpu)
 			return 1;
 		return kvm_emulate_hypercall(vcpu);
 	}
+	/*
+	 * RSM (0F AA) outside real SMM is #UD (SDM vol. 3C, 34.2), which is
+	 * how VMX reports it: SMM is Kestrel's, so is RSM.
+	 */
+	if (insn.len && insn.opcode_len == 2 && insn.opcode[0] == 0x0f &&
+	    insn.opcode[1] == 0xaa)
+		return kvm_emulate_rsm(vcpu);
 	kvm_queue_exception(vcpu, X86_TRAP_UD);
 	return 1;
 }

@@ -208,9 +208,9 @@ static int msr_set_canonical(struct kvm_vcpu *vcpu, u32 index, u64 data,
 
 /*
  * SYSENTER_ESP/EIP: AMD has no 64-bit SYSENTER and keeps 32 bits (APM
- * vol. 2, 6.1.1), so a non-canonical write does not fault.  As KVM on
- * SVM: the value is made canonical, and its high half kept only for a
- * guest told it runs on Intel (which has 64-bit SYSENTER).
+ * vol. 2, 6.1.1), so a non-canonical write does not fault.  As KVM: the
+ * value is made canonical; on SVM its high half is kept only for a guest
+ * told it runs on Intel (which has 64-bit SYSENTER), on VMX always.
  */
 static int msr_set_sysenter(struct kvm_vcpu *vcpu, u32 index, u64 data,
 			    bool host)
@@ -218,7 +218,7 @@ static int msr_set_sysenter(struct kvm_vcpu *vcpu, u32 index, u64 data,
 	int bits = vcpu->arch.cr4 & X86_CR4_LA57 ? 57 : 48;
 
 	data = (u64)((s64)(data << (64 - bits)) >> (64 - bits));
-	if (!guest_cpuid_is_intel(vcpu))
+	if (!kvm_x86_ops->sysenter_64bit && !guest_cpuid_is_intel(vcpu))
 		data = (u32)data;
 	return msr_set_backend(vcpu, index, data, host);
 }

@@ -219,8 +219,6 @@ void kvm_smm_changed(struct kvm_vcpu *vcpu, bool in_smm)
 	smm->in_smm = in_smm;
 	if (!in_smm) {
 		smm->inside_nmi = false;
-		/* PDPTEs come from memory again (KVM does the same). */
-		vcpu->arch.pdptrs_from_userspace = false;
 	}
 	vcpu->arch.flush_guest_tlb = true;
 }
@@ -495,6 +493,8 @@ int kvm_emulate_rsm(struct kvm_vcpu *vcpu)
 	kvm_x86_ops->set_interrupt_shadow(vcpu, 0);
 	if (!ok)
 		a->triple_fault_pending = true;
+	else
+		kvm_load_pdptrs(vcpu);	/* PAE paging again: from memory */
 	return 1;
 }
 

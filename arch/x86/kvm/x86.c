@@ -61,9 +61,8 @@ static const struct kvm_x86_ops *kvm_x86_pick_backend(void)
 	if (cpu_has_svm())
 		return &svm_x86_ops;
 	if (cpu_has_vmx())
-		pr_err("CPU has Intel VMX, but the VMX backend is not implemented yet\n");
-	else
-		pr_err("no hardware virtualization: CPU has neither AMD SVM (CPUID 8000_0001h:ECX[2]) nor Intel VMX (CPUID 1:ECX[5])\n");
+		return &vmx_x86_ops;
+	pr_err("no hardware virtualization: CPU has neither AMD SVM (CPUID 8000_0001h:ECX[2]) nor Intel VMX (CPUID 1:ECX[5])\n");
 	return NULL;
 }
 
@@ -823,7 +822,8 @@ static int kvm_vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	vcpu->arch.stat.exits++;
 	/* KVM_SET_CPUID2 is frozen once the vCPU has really entered. */
 	vcpu->arch.has_run = true;
-	vcpu->arch.pdptrs_from_userspace = false;
+	if (!kvm_x86_ops->pdpte_regs)
+		vcpu->arch.pdptrs_cached = false;
 	/*
 	 * #VMEXIT leaves DR7 at its reset value (APM vol. 2, 15.6): put back
 	 * the host's breakpoints (perf, ptrace watchpoints) if it has any.
@@ -1132,6 +1132,7 @@ int kvm_set_cr4(struct kvm_vcpu *vcpu, unsigned long cr4)
 	vcpu->arch.cr4 = cr4;
 	if ((cr4 ^ old) & CR4_TLB_BITS)
 		vcpu->arch.flush_guest_tlb = true;
+	kvm_load_pdptrs(vcpu);
 	return 0;
 }
 
@@ -1201,7 +1202,7 @@ static int kvm_set_sregs_common(struct kvm_vcpu *vcpu,
 	vcpu->arch.exception.pending = false;
 	/* New paging state: nothing the guest cached may survive it. */
 	vcpu->arch.flush_guest_tlb = true;
-	vcpu->arch.pdptrs_from_userspace = false;
+	kvm_load_pdptrs(vcpu);
 	return 0;
 }
 
@@ -1233,6 +1234,24 @@ static bool kvm_is_pae_paging(u64 cr0, u64 cr4, u64 efer)
 }
 
 /*
+ * Entering or staying in PAE paging through a change Kestrel makes (a
+ * MOV to CR0/CR3/CR4 it emulates, KVM_SET_SREGS): the CPU would load the
+ * four PDPTEs from CR3 now (SDM vol. 3A, 4.4.1), and the VMX backend
+ * passes them to VM entry (SDM vol. 3C, 26.3.2.4).  Unreadable ones are 0
+ * (not present).  Called where sleeping is allowed.
+ */
+void kvm_load_pdptrs(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_arch *a = &vcpu->arch;
+
+	a->pdptrs_cached = kvm_is_pae_paging(a->cr0, a->cr4, a->efer);
+	if (a->pdptrs_cached &&
+	    kvm_vcpu_read_guest(vcpu, a->cr3 & ~0x1fULL, a->pdptrs,
+				sizeof(a->pdptrs)))
+		memset(a->pdptrs, 0, sizeof(a->pdptrs));
+}
+
+/*
  * KVM_GET_SREGS2 (api.rst 4.131): KVM_GET_SREGS without the interrupt
  * bitmap, and with PAE paging the PDPTEs.  Nested paging has no PDPTE
  * registers to read (the CPU walks the PDPT in guest memory, APM vol. 2,
@@ -1249,9 +1268,9 @@ static void kvm_get_sregs2(struct kvm_vcpu *vcpu, void *v)
 	kvm_get_sregs_common(vcpu, (struct kvm_sregs *)s2);
 	if (!kvm_is_pae_paging(a->cr0, a->cr4, a->efer))
 		return;
-	if (!a->pdptrs_from_userspace &&
-	    kvm_read_guest(vcpu->kvm, a->cr3 & ~0x1fULL, a->pdptrs,
-			   sizeof(a->pdptrs)))
+	if (!a->pdptrs_cached &&
+	    kvm_vcpu_read_guest(vcpu, a->cr3 & ~0x1fULL, a->pdptrs,
+				sizeof(a->pdptrs)))
 		memset(a->pdptrs, 0, sizeof(a->pdptrs));
 	memcpy(s2->pdptrs, a->pdptrs, sizeof(s2->pdptrs));
 	s2->flags |= KVM_SREGS2_FLAGS_PDPTRS_VALID;
@@ -1272,7 +1291,7 @@ static int kvm_set_sregs2(struct kvm_vcpu *vcpu, const void *v)
 	if (r || !valid)
 		return r;
 	memcpy(vcpu->arch.pdptrs, s2->pdptrs, sizeof(vcpu->arch.pdptrs));
-	vcpu->arch.pdptrs_from_userspace = true;
+	vcpu->arch.pdptrs_cached = true;
 	return 0;
 }
 

@@ -24,11 +24,25 @@ enum kvm_sreg {
 };
 
 /*
- * One instance per backend (SVM, later VMX), filled with designated
+ * The bits of a two-dimensional paging entry (mmu/mmu.c), per format: in
+ * every non-leaf entry, in every leaf, and in writable leaves.
+ */
+struct kvm_tdp_pte_bits {
+	u64 table;
+	u64 leaf;
+	u64 writable;
+};
+
+extern const struct kvm_tdp_pte_bits kvm_tdp_npt_bits;
+
+/*
+ * One instance per backend (SVM, VMX), filled with designated
  * initializers and chosen once at module load.
  */
 struct kvm_x86_ops {
 	const char *name;
+	/* The format of the nested/extended page tables. */
+	const struct kvm_tdp_pte_bits *tdp_bits;
 
 	/*
 	 * Check that this CPU can run the backend and allocate global state.
@@ -119,9 +133,25 @@ struct kvm_x86_ops {
 	int (*skip_emulated_instruction)(struct kvm_vcpu *vcpu);
 	/* This vendor's 3-byte hypercall instruction (VMMCALL, VMCALL). */
 	void (*patch_hypercall)(u8 *buf);
+	/*
+	 * The CPU keeps PAE paging's PDPTEs in registers across the guest's
+	 * runs, loaded from vcpu->arch.pdptrs at entry (VMX with EPT).
+	 */
+	bool pdpte_regs;
+	/*
+	 * SYSENTER_ESP/EIP are natural-width guest state (VMX's VMCS): kept
+	 * 64-bit for any guest, as kvm-intel does.
+	 */
+	bool sysenter_64bit;
+	/*
+	 * Optional: clear from a KVM_GET_SUPPORTED_CPUID entry what the
+	 * host CPU has but cannot give a guest under this backend.
+	 */
+	void (*filter_supported_cpuid)(struct kvm_cpuid_entry2 *e);
 };
 
 extern const struct kvm_x86_ops svm_x86_ops;
+extern const struct kvm_x86_ops vmx_x86_ops;
 
 /* The MXCSR bits this CPU implements (arch/x86/kernel/fpu, exported). */
 extern u32 mxcsr_feature_mask;
@@ -214,6 +244,7 @@ void kvm_uret_msr_set(enum kvm_uret_slot slot, u64 value);
 void kvm_uret_cpu_exit(void);
 bool kvm_is_valid_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
 int kvm_set_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
+void kvm_load_pdptrs(struct kvm_vcpu *vcpu);
 extern u64 kvm_supported_xcr0;
 void kvm_vcpu_reset(struct kvm_vcpu *vcpu);
 void kvm_vcpu_init_event(struct kvm_vcpu *vcpu);

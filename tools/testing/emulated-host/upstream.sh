@@ -85,10 +85,11 @@ kestrel_ns() {
 		mkdir "/sys/module/${m##*/}" &&
 			mount --bind "$m" "/sys/module/${m##*/}" || return 1
 	done
-	mkdir /sys/module/kvm_amd &&
-		mount --bind /run/sys-module/kestrel /sys/module/kvm_amd || return 1
-	echo "KESTREL-HOST: /sys/module/kvm_amd/parameters shows Kestrel's:" \
-		"$(cd /sys/module/kvm_amd/parameters && grep . -- * | tr '\n' ' ')"
+	# kvm_intel's "ept" on Intel hosts, kvm_amd's "npt" on AMD ones.
+	mkdir "/sys/module/$stock" &&
+		mount --bind /run/sys-module/kestrel "/sys/module/$stock" || return 1
+	echo "KESTREL-HOST: /sys/module/$stock/parameters shows Kestrel's:" \
+		"$(cd "/sys/module/$stock/parameters" && grep . -- * | tr '\n' ' ')"
 }
 
 if [ "${1:-}" = --kestrel-ns ]; then

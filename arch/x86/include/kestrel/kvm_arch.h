@@ -229,9 +229,15 @@ struct kvm_vcpu_arch {
 	long tlb_flush_gen;		/* the VM generation last flushed */
 	bool flush_guest_tlb;		/* the guest's own TLB, before entry */
 	bool triple_fault_pending;	/* KVM_EXIT_SHUTDOWN at the next run */
-	/* KVM_SET_SREGS2's PDPTEs, reported until the vCPU runs again. */
+	/*
+	 * PAE paging's four PDPTE registers, valid when pdptrs_cached:
+	 * loaded from guest memory at KVM_SET_SREGS and at the paging
+	 * changes Kestrel emulates (kvm_load_pdptrs), KVM_SET_SREGS2's, or
+	 * saved by the CPU at VM exit (VMX with EPT).  With nested paging
+	 * the CPU has no such registers: not cached once the vCPU ran.
+	 */
 	u64 pdptrs[4];
-	bool pdptrs_from_userspace;
+	bool pdptrs_cached;
 
 	/* Run on the next KVM_RUN before anything else; 1: go on. */
 	int (*complete_userspace_io)(struct kvm_vcpu *vcpu);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Two-dimensional paging (AMD NPT now; Intel EPT later): the guest-physical
+ * Two-dimensional paging (AMD NPT, Intel EPT): the guest-physical
  * to host-physical page tables, built lazily from the memory slots on
  * nested page faults and torn down by the MMU notifier.
  *
@@ -14,7 +14,11 @@
  * the table depth follows the host's paging mode: 5 levels under LA57 (AMD
  * APM vol. 2, 15.25.3 "Nested Paging and the host paging mode").  Every
  * entry has U/S set, since the nested walk treats all guest accesses as
- * user accesses (APM 15.25.5).
+ * user accesses (APM 15.25.5).  EPT entries have their own format (SDM
+ * vol. 3C, 28.3.2): read/write/execute in bits 2:0 and, in leaves, the
+ * memory type in bits 5:3.  The backend says which bits to use
+ * (kvm_x86_ops->tdp_bits); bit 0 is "present" in both formats (NPT P, EPT
+ * R), and every entry built here has it.
  *
  * One root per memslot address space: vCPUs in SMM walk the tables built
  * from address space 1 (KVM's role.smm), the others those of address
@@ -28,8 +32,14 @@
 #include <kestrel/kvm_host.h>
 #include "../x86.h"
 
-#define TDP_TABLE_BITS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
-#define TDP_LEAF_BITS	(_PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED)
+#define TDP_PRESENT	BIT_ULL(0)
+
+/* NPT: the host's long-mode format, with U/S set everywhere (APM 15.25.5). */
+const struct kvm_tdp_pte_bits kvm_tdp_npt_bits = {
+	.table		= _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED,
+	.leaf		= _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED,
+	.writable	= _PAGE_RW | _PAGE_DIRTY,
+};
 
 static unsigned int tdp_index(gfn_t gfn, int level)
 {
@@ -62,7 +72,7 @@ static void tdp_free_table(u64 *table, int level)
 	int i;
 
 	for (i = 0; level > 1 && i < PTRS_PER_PTE; i++)
-		if (table[i] & _PAGE_PRESENT)
+		if (table[i] & TDP_PRESENT)
 			tdp_free_table(tdp_child(table[i]), level - 1);
 	free_page((unsigned long)table);
 }
@@ -123,6 +133,7 @@ static bool tdp_map(struct kvm_vcpu *vcpu, gfn_t gfn, unsigned long pfn,
 {
 	struct kvm *kvm = vcpu->kvm;
 	struct kvm_mmu_memory_cache *c = &vcpu->arch.mmu_cache;
+	const struct kvm_tdp_pte_bits *bits = kvm_x86_ops->tdp_bits;
 	int as_id = kvm_arch_vcpu_memslots_id(vcpu);
 	u64 *table = page_address(kvm->arch.tdp_root[as_id]);
 	u64 new, old, *leaf;
@@ -132,19 +143,19 @@ static bool tdp_map(struct kvm_vcpu *vcpu, gfn_t gfn, unsigned long pfn,
 	for (level = kvm->arch.tdp_levels; level > 1; level--) {
 		u64 *e = &table[tdp_index(gfn, level)];
 
-		if (!(*e & _PAGE_PRESENT)) {
+		if (!(*e & TDP_PRESENT)) {
 			void *child = c->objects[--c->nobjs];
 
-			WRITE_ONCE(*e, __pa(child) | TDP_TABLE_BITS);
+			WRITE_ONCE(*e, __pa(child) | bits->table);
 		}
 		table = tdp_child(*e);
 	}
 	leaf = &table[tdp_index(gfn, 1)];
-	new = ((u64)pfn << PAGE_SHIFT) | TDP_LEAF_BITS |
-	      (writable ? _PAGE_RW | _PAGE_DIRTY : 0);
+	new = ((u64)pfn << PAGE_SHIFT) | bits->leaf |
+	      (writable ? bits->writable : 0);
 	old = READ_ONCE(*leaf);
 	WRITE_ONCE(*leaf, new);
-	return (old & _PAGE_PRESENT) && old != new;
+	return (old & TDP_PRESENT) && old != new;
 }
 
 /*
@@ -164,7 +175,7 @@ static bool tdp_zap(u64 *table, int level, gfn_t base, gfn_t start, gfn_t end,
 		u64 e = table[i];
 		struct page *child;
 
-		if (lo >= end || lo + span <= start || !(e & _PAGE_PRESENT))
+		if (lo >= end || lo + span <= start || !(e & TDP_PRESENT))
 			continue;
 		flush = true;
 		if (level == 1) {

@@ -1211,6 +1211,7 @@ static int svm_handle_exit(struct kvm_vcpu *vcpu)
 
 const struct kvm_x86_ops svm_x86_ops = {
 	.name			= "svm",
+	.tdp_bits		= &kvm_tdp_npt_bits,
 	.hardware_setup		= svm_hardware_setup,
 	.hardware_unsetup	= svm_hardware_unsetup,
 	.hardware_enable	= svm_hardware_enable,

@@ -38,7 +38,6 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_DEBUGREGS:
 	case KVM_CAP_MP_STATE:
 	case KVM_CAP_XSAVE:
-	case KVM_CAP_XCRS:
 	case KVM_CAP_XSAVE2:
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_INTR_SHADOW:
@@ -86,6 +85,9 @@ static bool kestrel_implements(long cap)
 	case KVM_CAP_VCPU_ATTRIBUTES:
 	case KVM_CAP_BINARY_STATS_FD:
 		return true;
+	case KVM_CAP_XCRS:
+		/* As KVM: only on a host that uses XSAVE (Bochs's does not). */
+		return host_cpu_has("xsave");
 	default:
 		return false;
 	}

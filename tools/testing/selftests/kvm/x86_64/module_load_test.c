@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Loading and unloading kestrel.ko on an SVM host: what it enables on each
+ * Loading and unloading kestrel.ko on an SVM or VMX host: what it enables on each
  * CPU, /dev/kvm, CPU hotplug, and every refusal path (no SVM/VMX, no nested
  * paging, stock KVM owning /dev/kvm, SVM already in use), checked against
  * the stock kvm/kvm-amd modules of the same kernel.
@@ -116,6 +116,45 @@ TEST_F(kestrel, unload_disables_svm_and_removes_dev_kvm)
 	EXPECT_FALSE(kmod_loaded("kestrel"));
 	EXPECT_NE(0, access("/dev/kvm", F_OK));
 	assert_svm_on_all_cpus(_metadata, false);
+}
+
+/*
+ * VMX (Intel) host: the backend's line, /dev/kvm, and VMXOFF on unload:
+ * a VMX left on (CR4.VMXE set) would make the next load refuse every CPU
+ * as owned by another hypervisor.  IA32_FEATURE_CONTROL ends up locked
+ * with VMX outside SMX enabled (SDM vol. 3C, 23.7).
+ */
+TEST_F(kestrel, loads_on_vmx_and_reloads)
+{
+	int kmsg = kmsg_open();
+	uint64_t fc;
+	char *log;
+	int cpu;
+
+	if (!host_cpu_has("vmx"))
+		SKIP(return, "not a VMX host (SVM hosts: loads_on_svm_*)");
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, kestrel_load());
+	log = kmsg_read_new(kmsg);
+	ASSERT_NE(NULL, log);
+	EXPECT_NE(NULL, strstr(log, "kestrel: VMX backend: EPT ")) TH_LOG("%s", log);
+	EXPECT_NE(NULL, strstr(log, host_cpu_has("la57") ? "EPT 5-level" :
+					"EPT 4-level")) TH_LOG("%s", log);
+	free(log);
+	close(kmsg);
+	EXPECT_TRUE(dev_kvm_is_misc_232());
+	for (cpu = 0; cpu <= host_max_cpu(); cpu++) {
+		if (!host_cpu_online(cpu))
+			continue;
+		ASSERT_EQ(0, host_msr_read(cpu, 0x3a, &fc));
+		EXPECT_EQ(5ULL, fc & 5) TH_LOG("CPU %d FEATURE_CONTROL %#llx",
+					       cpu, (unsigned long long)fc);
+	}
+
+	ASSERT_EQ(0, kmod_unload("kestrel"));
+	EXPECT_NE(0, access("/dev/kvm", F_OK));
+	ASSERT_EQ(0, kestrel_load());
+	EXPECT_TRUE(dev_kvm_is_misc_232());
 }
 
 TEST_F(kestrel, refuses_without_svm_or_vmx)
@@ -359,6 +398,77 @@ TEST_F(kestrel, stock_kvm_amd_cannot_load_over_kestrel)
 	EXPECT_EQ(12, ioctl(fd, KVM_GET_API_VERSION, 0));
 	close(fd);
 	EXPECT_EQ(0, kmod_unload("kestrel"));
+}
+
+/*
+ * VMX: stock kvm_intel loaded over Kestrel is refused before its init runs
+ * (which would WARN registering its emergency callback over Kestrel's),
+ * with one line; kvm.ko unloads cleanly and /dev/kvm is still Kestrel's.
+ * The kernel log judge fails the run on any WARN.
+ */
+TEST_F(kestrel, stock_kvm_intel_cannot_load_over_kestrel)
+{
+	int kmsg = kmsg_open();
+	char *log;
+	int fd;
+
+	if (!host_cpu_has("vmx"))
+		SKIP(return, "not a VMX host (SVM: stock_kvm_amd_*)");
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, kestrel_load());
+	EXPECT_NE(0, stock_kvm_load());
+	EXPECT_FALSE(kmod_loaded("kvm_intel"));
+	log = kmsg_read_new(kmsg);
+	close(kmsg);
+	ASSERT_NE(NULL, log);
+	EXPECT_NE(NULL, strstr(log, "kestrel: kvm_intel cannot load while Kestrel owns VMX"))
+		TH_LOG("%s", log);
+	free(log);
+	stock_kvm_unload();
+	EXPECT_FALSE(kmod_loaded("kvm"));
+
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(12, ioctl(fd, KVM_GET_API_VERSION, 0));
+	close(fd);
+	EXPECT_EQ(0, kmod_unload("kestrel"));
+}
+
+/* VMX: Kestrel refuses to load over stock kvm_intel, with one line. */
+TEST_F(kestrel, refuses_while_kvm_intel_is_loaded)
+{
+	if (!host_cpu_has("vmx"))
+		SKIP(return, "not a VMX host (SVM: the stock_kvm fixture)");
+	ASSERT_EQ(0, stock_kvm_load());
+	assert_refused(_metadata, EBUSY, "kestrel: another KVM is loaded");
+	stock_kvm_unload();
+	EXPECT_FALSE(kmod_loaded("kvm_intel"));
+}
+
+/*
+ * Last (the harness runs fixtures in the order they are defined): the
+ * programs after this one expect Kestrel loaded.  On SVM the tests before
+ * leave it so; on VMX every test that would is SVM-only and skipped.
+ */
+FIXTURE(last) {
+	int unused;
+};
+
+FIXTURE_SETUP(last)
+{
+}
+
+FIXTURE_TEARDOWN(last)
+{
+}
+
+TEST_F(last, leaves_kestrel_loaded)
+{
+	if (!svm_with_npt() && !host_cpu_has("vmx"))
+		SKIP(return, "no host CPU Kestrel loads on");
+	if (!kmod_loaded("kestrel"))
+		ASSERT_EQ(0, kestrel_load());
+	EXPECT_TRUE(dev_kvm_is_misc_232());
 }
 
 TEST_HARNESS_MAIN

@@ -491,6 +491,34 @@ TEST(guest_rdmsr_wrmsr)
 	vm_free(vm);
 }
 
+static void guest_done_code(void)
+{
+	GUEST_DONE();
+}
+
+/*
+ * SYSCALL_MASK's reserved bits 63:32 from userspace, in a guest without
+ * EFER.SCE: stock KVM keeps the value (it does not load the MSR then) and
+ * the guest runs.  The host must neither fault writing it to the CPU (on
+ * VMX the backend loads it by WRMSR around every entry) nor lose it.
+ */
+TEST(syscall_mask_upper_bits)
+{
+	const u64 v = BIT_ULL(32) | 0x47700;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
+				       GUEST_ENTRY(guest_done_code), &vcpu);
+	msr_set(vcpu, MSR_SYSCALL_MASK, v);
+	EXPECT_EQ(v, msr(vcpu, MSR_SYSCALL_MASK));
+	EXPECT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(v, msr(vcpu, MSR_SYSCALL_MASK));
+	vm_free(vm);
+}
+
 /* One RDMSR (@write 0) or WRMSR of @value, then done. */
 static void guest_one_access(u64 index, u64 write, u64 value)
 {

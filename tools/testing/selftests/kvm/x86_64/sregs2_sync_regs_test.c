@@ -103,6 +103,58 @@ TEST(sregs2_pae_pdptes)
 }
 
 /*
+ * A guest put in PAE paging by KVM_SET_SREGS runs through the PDPTEs its
+ * CR3 points to: the PDPT maps the first GiB with 2 MiB pages, and the
+ * guest's first instruction fetch already goes through it.  With EPT the
+ * CPU takes the PDPTEs from the VMCS at entry, not from memory (SDM vol.
+ * 3C, 26.3.2.4): not loaded there, the fetch faults and the guest shuts
+ * down.  After the run GET_SREGS2 still reports them.
+ */
+TEST(pae_guest_runs_through_pdptes)
+{
+	/* mov $0x42, %al; out %al, $0x80; hlt */
+	static const u8 code[] = { 0xb0, 0x42, 0xe6, 0x80, 0xf4 };
+	const u64 pd_gpa = PDPT_GPA + 0x1000, code_gpa = PDPT_GPA + 0x2000;
+	struct kvm_sregs2 s2;
+	struct kvm_regs regs;
+	struct kvm_sregs s;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 *pdpt, *pd;
+	int i;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create_guest_with_vcpu(GUEST_MODE_PROT32, 0, &vcpu);
+	pdpt = addr_gpa2hva(vm, PDPT_GPA);
+	pd = addr_gpa2hva(vm, pd_gpa);
+	memset(pdpt, 0, 32);
+	pdpt[0] = pd_gpa | 1;			/* present */
+	for (i = 0; i < 512; i++)		/* 2 MiB, present, writable */
+		pd[i] = ((u64)i << 21) | 0x83;
+	memcpy(addr_gpa2hva(vm, code_gpa), code, sizeof(code));
+
+	vcpu_sregs_get(vcpu, &s);
+	s.cr4 |= X86_CR4_PAE;
+	s.cr0 |= X86_CR0_PG;
+	s.cr3 = PDPT_GPA;
+	vcpu_sregs_set(vcpu, &s);
+	vcpu_regs_get(vcpu, &regs);
+	regs.rip = code_gpa;
+	vcpu_regs_set(vcpu, &regs);
+
+	vcpu_run_expect_exit(vcpu, KVM_EXIT_IO);
+	EXPECT_EQ(0x80, vcpu->run->io.port);
+	EXPECT_EQ(KVM_EXIT_IO_OUT, vcpu->run->io.direction);
+	EXPECT_EQ(0x42, *((u8 *)vcpu->run + vcpu->run->io.data_offset));
+	sregs2_get(vcpu, &s2);
+	EXPECT_EQ((u64)KVM_SREGS2_FLAGS_PDPTRS_VALID, s2.flags);
+	/* Bit 5: an AMD CPU (QEMU's) may set "accessed" in memory. */
+	EXPECT_EQ(pd_gpa | 1, s2.pdptrs[0] & ~0x20ULL);
+	EXPECT_EQ(0ULL, s2.pdptrs[1] | s2.pdptrs[2] | s2.pdptrs[3]);
+	vm_free(vm);
+}
+
+/*
  * KVM_SET_SREGS checks APIC_BASE as a host write of the MSR: reserved bits,
  * x2APIC without CPUID x2APIC, EXTD without EN (SDM vol. 3A, 10.12.5).
  */

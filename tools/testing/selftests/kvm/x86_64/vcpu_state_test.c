@@ -89,6 +89,47 @@ TEST(debugregs)
 	vm_free(vm);
 }
 
+static void guest_done(void)
+{
+	GUEST_DONE();
+}
+
+/*
+ * A segment set not present comes back unusable and not present, before
+ * and after the guest ran (on VMX the "unusable" bit of the VMCS's access
+ * rights, on SVM the present bit), as KVM reports it on both.  In 64-bit
+ * mode DS is not used, so the guest runs with it so.
+ */
+TEST(unusable_segment)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_sregs sregs;
+	struct kvm_vm *vm;
+	struct ucall uc;
+
+	TEST_REQUIRE_KVM();
+	vm = vm_create_guest_with_vcpu(GUEST_MODE_LONG64,
+				       GUEST_ENTRY(guest_done), &vcpu);
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_EQ(1, sregs.ds.present);
+	EXPECT_EQ(0, sregs.ds.unusable);
+	sregs.ds.present = 0;
+	sregs.ds.selector = 0;
+	vcpu_sregs_set(vcpu, &sregs);
+	memset(&sregs, 0xff, sizeof(sregs));
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_EQ(0, sregs.ds.present);
+	EXPECT_EQ(1, sregs.ds.unusable);
+	EXPECT_EQ(1, sregs.cs.present);
+	EXPECT_EQ(0, sregs.cs.unusable);
+
+	EXPECT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_EQ(0, sregs.ds.present);
+	EXPECT_EQ(1, sregs.ds.unusable);
+	vm_free(vm);
+}
+
 /* Without an in-kernel LAPIC, RUNNABLE is the only state (api.rst 4.38). */
 TEST(mp_state_without_irqchip)
 {
