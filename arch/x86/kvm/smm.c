@@ -217,9 +217,8 @@ void kvm_smm_changed(struct kvm_vcpu *vcpu, bool in_smm)
 	struct kvm_vcpu_smm *smm = &vcpu->arch.smm;
 
 	smm->in_smm = in_smm;
-	if (!in_smm) {
+	if (!in_smm)
 		smm->inside_nmi = false;
-	}
 	vcpu->arch.flush_guest_tlb = true;
 }
 
