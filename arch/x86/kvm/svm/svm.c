@@ -631,7 +631,7 @@ static void svm_load_guest_regs(struct vcpu_svm *svm)
 	save->rsp = a->regs[VCPU_REGS_RSP];
 	save->rip = a->rip;
 	save->rflags = a->rflags;
-	/* Stepping for the debugger or an NMI window: a TF the guest does not see. */
+	/* Stepping for the debugger or a window: a TF the guest does not see. */
 	a->singlestep_tf = ((a->guest_debug & KVM_GUESTDBG_SINGLESTEP) ||
 			    svm->window_step) && !(a->rflags & X86_EFLAGS_TF);
 	svm->window_step_dr6 = a->dr6;
