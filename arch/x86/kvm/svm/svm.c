@@ -780,19 +780,9 @@ static void svm_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
 
 	clgi();
 	kvm_load_guest_xsave_state(vcpu);
-	/*
-	 * The host's RFLAGS.IF at VMRUN lets physical interrupts end the
-	 * guest's run (V_INTR_MASKING, APM vol. 2, 15.21.1); GIF=0 holds
-	 * them until STGI.  Set here rather than by an STI right before
-	 * VMRUN: that STI's shadow leaks into the guest when VMRUN delivers
-	 * an event (AMD CPUs, as KVM notes, and QEMU TCG always), and a guest
-	 * whose first instruction is its own STI then gets no shadow from it
-	 * and takes an interrupt before the next one (irq_blocking_test).
-	 */
-	raw_local_irq_enable();
+	/* RFLAGS.IF for VMRUN is set in __svm_vcpu_run(), see there. */
 	__svm_vcpu_run(svm->vmcb_pa, vcpu->arch.regs,
 		       page_to_phys(sd->host_vmsave));
-	raw_local_irq_disable();
 	kvm_load_host_xsave_state(vcpu);
 	stgi();
 

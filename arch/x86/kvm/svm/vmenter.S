@@ -21,10 +21,14 @@
  * void __svm_vcpu_run(unsigned long vmcb_pa, unsigned long *regs,
  *		       unsigned long host_vmsave_pa)
  *
- * Called with GIF clear (CLGI): nothing may run between loading the
- * guest's GS base and restoring the host's.  The caller has set RFLAGS.IF
- * (svm_vcpu_run()): host interrupts that arrive during the guest cause
- * #VMEXIT, and stay pending, GIF being clear, until its STGI.
+ * Called with interrupts disabled and GIF clear (CLGI): nothing may run
+ * between loading the guest's GS base and restoring the host's.  STI
+ * before VMRUN makes host interrupts that arrive during the guest cause
+ * #VMEXIT (they stay pending, GIF being clear, until the caller's STGI
+ * and local_irq_enable()).  The NOP takes the STI's shadow: a shadow on
+ * VMRUN leaks into the guest (AMD CPUs, as KVM's svm.c notes, and QEMU
+ * TCG always), and a guest whose first instruction is its own STI then
+ * gets no shadow from it (irq_blocking_test).
  */
 SYM_FUNC_START(__svm_vcpu_run)
 	push	%rbp
@@ -60,7 +64,10 @@ SYM_FUNC_START(__svm_vcpu_run)
 	mov	REG(RSI)(%rsi), %rsi
 
 	mov	8(%rsp), %rax
+	sti
+	nop
 	vmrun	%rax
+	cli
 
 	/* #VMEXIT: RAX is the VMCB's address again, RSP ours. */
 	mov	16(%rsp), %rax
