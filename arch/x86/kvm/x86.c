@@ -857,6 +857,19 @@ static bool kvm_vcpu_ready_for_interrupt_injection(struct kvm_vcpu *vcpu)
 	       (!a->apic || kvm_lapic_ready_for_extint(vcpu));
 }
 
+/*
+ * Userspace asked for an interrupt window and its interrupt could be taken
+ * once IF allows.  With the split irqchip an APIC that refuses ExtINT
+ * (LVT0 masked, one already queued) opens no window: the guest would exit
+ * at each instruction boundary without moving, and none would ever be
+ * ready (KVM's kvm_cpu_accept_dm_intr()).
+ */
+static bool kvm_vcpu_wants_irq_window(struct kvm_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->run->request_interrupt_window) &&
+	       (!vcpu->arch.apic || kvm_lapic_ready_for_extint(vcpu));
+}
+
 /* What kvm_run tells userspace after every KVM_RUN (api.rst, "kvm_run"). */
 static void kvm_post_run_save(struct kvm_vcpu *vcpu)
 {
@@ -901,8 +914,7 @@ static int kvm_vcpu_run_loop(struct kvm_vcpu *vcpu)
 				continue;
 			}
 		}
-		kvm_x86_ops->enable_irq_window(vcpu,
-					       READ_ONCE(run->request_interrupt_window));
+		kvm_x86_ops->enable_irq_window(vcpu, kvm_vcpu_wants_irq_window(vcpu));
 		/* Writes SMRAM: before interrupts go off. */
 		kvm_smm_check_smi(vcpu);
 		kvm_prepare_events(vcpu);

@@ -57,6 +57,7 @@
 #define APIC_ISR	0x100
 #define APIC_IRR	0x200
 #define APIC_LVTT	0x320
+#define APIC_LVT0	0x350
 #define APIC_TMICT	0x380
 #define APIC_TDCR	0x3e0
 
@@ -1280,6 +1281,60 @@ TEST(extint_from_userspace_pic)
 	EXPECT_EQ(1ULL, count);
 	/* Taken: another one is accepted again. */
 	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_INTERRUPT, &irq));
+	vm_free(vm);
+}
+
+/*
+ * The guest masks LINT0 and runs with IF=1 while userspace, which has an
+ * ExtINT queued that the APIC now refuses, asks for an interrupt window:
+ * none may open (the guest would exit at every instruction boundary
+ * without moving: a Linux guest of QEMU -smp 2 with the split irqchip hung
+ * so in setup_local_APIC()), and the guest runs to its end.
+ */
+static void guest_lint0_masked(void)
+{
+	int i;
+
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_LVT0, LVT_MASKED | (7 << 8));	/* ExtINT */
+	guest_outb(READY_PORT, 0);
+	for (i = 0; i < 1000; i++)
+		__asm__ __volatile__("sti; nop" : : : "memory");
+	guest_outb(DONE_PORT, 0);
+	GUEST_DONE();
+}
+
+static void sigalrm_nop(int sig)
+{
+}
+
+TEST(no_window_while_lint0_masked)
+{
+	struct kvm_interrupt irq = { .irq = MSI_VECTOR };
+	struct sigaction sa = { .sa_handler = sigalrm_nop };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int r, e;
+
+	TEST_REQUIRE_KVM();
+	vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_lint0_masked));
+	run_to_port(_metadata, vcpu, READY_PORT);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_INTERRUPT, &irq));
+	vcpu->run->request_interrupt_window = 1;
+	/* A KVM_RUN that never returns by itself ends at the alarm. */
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	alarm(20);
+	r = __vcpu_run(vcpu);
+	e = errno;
+	alarm(0);
+	ASSERT_EQ(0, r) TH_LOG("KVM_RUN: %s (no progress in 20 s)", strerror(e));
+	EXPECT_EQ((u32)KVM_EXIT_IO, vcpu->run->exit_reason)
+		TH_LOG("exit %s", exit_reason_str(vcpu->run->exit_reason));
+	EXPECT_EQ(DONE_PORT, vcpu->run->io.port);
+	EXPECT_EQ(0, vcpu->run->ready_for_interrupt_injection);
+	/* Still queued: one at a time. */
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_INTERRUPT, &irq));
+	EXPECT_EQ(EEXIST, errno);
 	vm_free(vm);
 }
 
