@@ -15,10 +15,12 @@
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
+#include <asm/apic.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
 #include <asm/desc_defs.h>
 #include <asm/io.h>
+#include <asm/irq_vectors.h>
 #include <asm/msr.h>
 #include <asm/pgtable.h>
 #include <asm/svm.h>
@@ -193,6 +195,22 @@ MODULE_PARM_DESC(nested, "nested virtualization (0: not offered)");
  */
 static bool svm_vmrun_ignores_int_shadow __ro_after_init;
 
+/*
+ * QEMU TCG's VMRUN delivers an EVENTINJ interrupt (type 0) on the spot but
+ * leaves its vector as the CPU's pending exception (7.2, helper_vmrun sets
+ * cs->exception_index).  Until the next #VMEXIT replaces it, any return to
+ * the CPU loop (the other vCPU's turn in single-threaded TCG, an I/O thread
+ * request: accel/tcg/cpu-exec.c, cpu_handle_interrupt()) delivers that
+ * vector again, whatever the guest's RFLAGS.IF: a Linux guest's timer
+ * handler re-entered inside itself, spinning on its own lock (the -smp 2
+ * QEMU boots, on stock KVM too).  On such a host, a host interrupt made
+ * pending before VMRUN, with GIF clear, ends the guest's run at the first
+ * point TCG checks for interrupts, which comes before that return; the
+ * #VMEXIT then replaces the stale exception.  The guest has run nothing:
+ * it takes the interrupt's handler at the next VMRUN.
+ */
+static bool svm_vmrun_repeats_intr __ro_after_init;
+
 /* The hypervisor leaf (CPUID 4000_0000h) of QEMU's TCG accelerator. */
 static void svm_detect_errata(void)
 {
@@ -204,7 +222,9 @@ static void svm_detect_errata(void)
 	if (memcmp(sig, "TCGTCGTCGTCG", sizeof(sig)))
 		return;
 	svm_vmrun_ignores_int_shadow = true;
+	svm_vmrun_repeats_intr = true;
 	pr_info("SVM: QEMU TCG host: VMRUN ignores the interrupt shadow, interrupt windows in one are single-stepped\n");
+	pr_info("SVM: QEMU TCG host: VMRUN may deliver an injected interrupt twice, each injection ends with a host interrupt\n");
 }
 
 static int svm_hardware_setup(void)
@@ -751,6 +771,20 @@ static void svm_keep_int_shadow(struct vcpu_svm *svm, bool shadow,
 		svm->vmcb->control.int_state |= SVM_INTERRUPT_SHADOW_MASK;
 }
 
+/*
+ * With svm_vmrun_repeats_intr, an interrupt injection is followed by an
+ * INTR #VMEXIT: a self-IPI on KVM's posted-interrupt vector, whose host
+ * handler only acknowledges it.  GIF is clear, so it waits for the VMRUN.
+ */
+static void svm_stop_repeated_intr(struct vmcb_control_area *c)
+{
+	u32 type = c->event_inj & SVM_EVTINJ_TYPE_MASK;
+
+	if (svm_vmrun_repeats_intr && (c->event_inj & SVM_EVTINJ_VALID) &&
+	    type == SVM_EVTINJ_TYPE_INTR)
+		apic->send_IPI_self(POSTED_INTR_VECTOR);
+}
+
 static void svm_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
 {
 	struct svm_cpu_data *sd = this_cpu_ptr(&svm_cpu_data);
@@ -779,6 +813,7 @@ static void svm_vcpu_run(struct kvm_vcpu *vcpu, bool flush_tlb)
 	rip = vcpu->arch.rip;
 
 	clgi();
+	svm_stop_repeated_intr(c);
 	kvm_load_guest_xsave_state(vcpu);
 	/* RFLAGS.IF for VMRUN is set in __svm_vcpu_run(), see there. */
 	__svm_vcpu_run(svm->vmcb_pa, vcpu->arch.regs,
