@@ -263,16 +263,6 @@ static u64 guest_read(struct kvm_vm *vm, u64 gpa)
 	return v;
 }
 
-/* A 64-bit interrupt gate (SDM vol. 3A, 6.14.1). */
-static void set_gate(struct kvm_vm *vm, int vector, u64 handler)
-{
-	u64 *idt = addr_gpa2hva(vm, GUEST_IDT_GPA);
-
-	idt[2 * vector] = (handler & 0xffff) | ((u64)GDT_SEL_CODE64 << 16) |
-			  (0x8eULL << 40) | ((handler >> 16 & 0xffff) << 48);
-	idt[2 * vector + 1] = handler >> 32;
-}
-
 /*
  * The supported CPUID as the guest's, as VMMs do, plus TSC-deadline when
  * KVM_CAP_TSC_DEADLINE_TIMER says the LAPIC emulates it (api.rst 8.x:
@@ -312,19 +302,15 @@ static struct kvm_vcpu *add_vcpu(struct kvm_vm *vm, u32 id, u64 entry)
 /* A long-mode VM with the split irqchip (24 IOAPIC routes). */
 static struct kvm_vm *split_vm(void)
 {
-	struct kvm_enable_cap cap = {
-		.cap = KVM_CAP_SPLIT_IRQCHIP,
-		.args = { 24 },
-	};
 	struct kvm_vm *vm = vm_create_guest(GUEST_MODE_LONG64);
 
-	if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap))
+	if (vm_enable_split_irqchip(vm, 24))
 		bail("KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): %s",
 		     strerror(errno));
-	set_gate(vm, TIMER_VECTOR, ASM_SYMBOL_ADDR(count_handler));
-	set_gate(vm, PING0_VECTOR, ASM_SYMBOL_ADDR(ping0_handler));
-	set_gate(vm, PING1_VECTOR, ASM_SYMBOL_ADDR(ping1_handler));
-	set_gate(vm, IRQFD_VECTOR, ASM_SYMBOL_ADDR(count_handler));
+	vm_set_idt_gate(vm, TIMER_VECTOR, ASM_SYMBOL_ADDR(count_handler));
+	vm_set_idt_gate(vm, PING0_VECTOR, ASM_SYMBOL_ADDR(ping0_handler));
+	vm_set_idt_gate(vm, PING1_VECTOR, ASM_SYMBOL_ADDR(ping1_handler));
+	vm_set_idt_gate(vm, IRQFD_VECTOR, ASM_SYMBOL_ADDR(count_handler));
 	return vm;
 }
 

@@ -266,8 +266,8 @@ TEST(in_kernel_irqchip_timers)
 	if (host_is_qemu_tcg() && sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "one-CPU QEMU TCG host: this load has hung it, stock KVM too");
 	vcpu = irqchip_guest(_metadata, &vm, GUEST_ENTRY(guest_irqchip));
-	set_gate(vm, IRQ0_VECTOR, ASM_SYMBOL_ADDR(chk_irq0_handler));
-	set_gate(vm, LAPIC_TIMER_VECTOR, ASM_SYMBOL_ADDR(chk_lapic_handler));
+	vm_set_idt_gate(vm, IRQ0_VECTOR, ASM_SYMBOL_ADDR(chk_irq0_handler));
+	vm_set_idt_gate(vm, LAPIC_TIMER_VECTOR, ASM_SYMBOL_ADDR(chk_lapic_handler));
 	/* 2000 PIT ticks; the LAPIC timer at 1 kHz (bus clock 1 GHz). */
 	vcpu_args_set(vcpu, 2, 2000ULL, 1000000ULL);
 	run_and_judge(_metadata, vcpu, false, 20);
@@ -282,7 +282,7 @@ TEST(userspace_injection)
 	TEST_REQUIRE_KVM();
 	vm = vm_create_guest(GUEST_MODE_LONG64);
 	vcpu = vm_vcpu_add_guest(vm, 0, GUEST_ENTRY(guest_userspace));
-	set_gate(vm, USER_VECTOR, ASM_SYMBOL_ADDR(chk_user_handler));
+	vm_set_idt_gate(vm, USER_VECTOR, ASM_SYMBOL_ADDR(chk_user_handler));
 	set_idt_limit(vcpu);
 	vcpu_args_set(vcpu, 1, 2000ULL);
 	run_and_judge(_metadata, vcpu, true, 20);

@@ -233,29 +233,6 @@ static void guest_ap_waits(void)
 	GUEST_DONE();
 }
 
-/* A 64-bit interrupt gate (SDM vol. 3A, 6.14.1). */
-static void set_gate(struct kvm_vm *vm, int vector, u64 handler)
-{
-	u64 *idt = addr_gpa2hva(vm, GUEST_IDT_GPA);
-
-	idt[2 * vector] = (handler & 0xffff) | ((u64)GDT_SEL_CODE64 << 16) |
-			  (0x8eULL << 40) | ((handler >> 16 & 0xffff) << 48);
-	idt[2 * vector + 1] = handler >> 32;
-}
-
-static void set_supported_cpuid(struct __test_metadata *_metadata,
-				struct kvm_vcpu *vcpu)
-{
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) +
-				      256 * sizeof(struct kvm_cpuid_entry2));
-
-	ASSERT_NE(NULL, c);
-	c->nent = 256;
-	ASSERT_EQ(0, ioctl(vcpu->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c));
-	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_CPUID2, c));
-	free(c);
-}
-
 /* A long-mode VM with KVM_CREATE_IRQCHIP and vCPU 0 at @entry. */
 static struct kvm_vcpu *irqchip_guest(struct __test_metadata *_metadata,
 				      struct kvm_vm **vmp, u64 entry)
@@ -267,11 +244,11 @@ static struct kvm_vcpu *irqchip_guest(struct __test_metadata *_metadata,
 	vm = vm_create_guest(GUEST_MODE_LONG64);
 	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
 	vcpu = vm_vcpu_add_guest(vm, 0, entry);
-	set_supported_cpuid(_metadata, vcpu);
-	set_gate(vm, EDGE_VECTOR, ASM_SYMBOL_ADDR(edge_handler));
-	set_gate(vm, LEVEL_VECTOR, ASM_SYMBOL_ADDR(level_handler));
-	set_gate(vm, MSI_VECTOR, ASM_SYMBOL_ADDR(msi_handler));
-	set_gate(vm, PIC_BASE + PIC_IRQ, ASM_SYMBOL_ADDR(pic_handler));
+	ASSERT_EQ(0, vcpu_set_supported_cpuid(vcpu));
+	vm_set_idt_gate(vm, EDGE_VECTOR, ASM_SYMBOL_ADDR(edge_handler));
+	vm_set_idt_gate(vm, LEVEL_VECTOR, ASM_SYMBOL_ADDR(level_handler));
+	vm_set_idt_gate(vm, MSI_VECTOR, ASM_SYMBOL_ADDR(msi_handler));
+	vm_set_idt_gate(vm, PIC_BASE + PIC_IRQ, ASM_SYMBOL_ADDR(pic_handler));
 	vcpu_sregs_get(vcpu, &sregs);
 	sregs.idt.limit = 256 * 16 - 1;
 	vcpu_sregs_set(vcpu, &sregs);
@@ -323,16 +300,6 @@ static u64 read_u64(struct kvm_vm *vm, u64 gpa)
 	return v;
 }
 
-static int enable_split(struct kvm_vm *vm)
-{
-	struct kvm_enable_cap cap = {
-		.cap = KVM_CAP_SPLIT_IRQCHIP,
-		.args = { 24 },
-	};
-
-	return ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
-}
-
 TEST(caps)
 {
 	TEST_REQUIRE_KVM();
@@ -363,7 +330,7 @@ TEST(create_errors)
 	EXPECT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
 	EXPECT_EQ(-1, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
 	EXPECT_EQ(EEXIST, errno);
-	EXPECT_EQ(-1, enable_split(vm));
+	EXPECT_EQ(-1, vm_enable_split_irqchip(vm, 24));
 	EXPECT_EQ(EEXIST, errno);
 	/* The bad chip ids. */
 	chip.chip_id = 3;
@@ -389,7 +356,7 @@ TEST(create_errors)
 
 	/* After the split irqchip: -EEXIST, and the chips are -ENXIO. */
 	vm = vm_create_guest(GUEST_MODE_LONG64);
-	ASSERT_EQ(0, enable_split(vm));
+	ASSERT_EQ(0, vm_enable_split_irqchip(vm, 24));
 	EXPECT_EQ(-1, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
 	EXPECT_EQ(EEXIST, errno);
 	chip.chip_id = KVM_IRQCHIP_PIC_MASTER;
@@ -635,7 +602,7 @@ TEST(ioapic_to_vcpu1)
 	TEST_REQUIRE_KVM();
 	vcpu = irqchip_guest(_metadata, &vm, GUEST_ENTRY(guest_route_to_1));
 	ap = vm_vcpu_add_guest(vm, 1, GUEST_ENTRY(guest_ap_waits));
-	set_supported_cpuid(_metadata, ap);
+	ASSERT_EQ(0, vcpu_set_supported_cpuid(ap));
 	vcpu_sregs_get(ap, &sregs);
 	sregs.idt.limit = 256 * 16 - 1;
 	vcpu_sregs_set(ap, &sregs);

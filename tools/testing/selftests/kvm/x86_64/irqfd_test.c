@@ -185,39 +185,6 @@ static void guest_wait_loop(u64 ioapic)
 	}
 }
 
-/* A 64-bit interrupt gate (SDM vol. 3A, 6.14.1). */
-static void set_gate(struct kvm_vm *vm, int vector, u64 handler)
-{
-	u64 *idt = addr_gpa2hva(vm, GUEST_IDT_GPA);
-
-	idt[2 * vector] = (handler & 0xffff) | ((u64)GDT_SEL_CODE64 << 16) |
-			  (0x8eULL << 40) | ((handler >> 16 & 0xffff) << 48);
-	idt[2 * vector + 1] = handler >> 32;
-}
-
-static int enable_split(struct kvm_vm *vm)
-{
-	struct kvm_enable_cap cap = {
-		.cap = KVM_CAP_SPLIT_IRQCHIP,
-		.args = { 24 },
-	};
-
-	return ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
-}
-
-static void set_supported_cpuid(struct __test_metadata *_metadata,
-				struct kvm_vcpu *vcpu)
-{
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) +
-				      256 * sizeof(struct kvm_cpuid_entry2));
-
-	ASSERT_NE(NULL, c);
-	c->nent = 256;
-	ASSERT_EQ(0, ioctl(vcpu->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c));
-	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_CPUID2, c));
-	free(c);
-}
-
 enum irqchip_kind { SPLIT, FULL };
 
 /*
@@ -233,16 +200,16 @@ static struct kvm_vcpu *irq_guest(struct __test_metadata *_metadata,
 	int r;
 
 	vm = vm_create_guest(GUEST_MODE_LONG64);
-	r = kind == SPLIT ? enable_split(vm) :
+	r = kind == SPLIT ? vm_enable_split_irqchip(vm, 24) :
 			    ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0);
 	ASSERT_EQ(0, r);
 	vcpu = vm_vcpu_add_guest(vm, 0, GUEST_ENTRY(guest_wait_loop));
 	vcpu_args_set(vcpu, 1, (u64)(kind == FULL));
-	set_supported_cpuid(_metadata, vcpu);
-	set_gate(vm, VEC_A, ASM_SYMBOL_ADDR(vec_a_handler));
-	set_gate(vm, VEC_B, ASM_SYMBOL_ADDR(vec_b_handler));
-	set_gate(vm, VEC_L, ASM_SYMBOL_ADDR(vec_l_handler));
-	set_gate(vm, VEC_WARM, ASM_SYMBOL_ADDR(warm_handler));
+	ASSERT_EQ(0, vcpu_set_supported_cpuid(vcpu));
+	vm_set_idt_gate(vm, VEC_A, ASM_SYMBOL_ADDR(vec_a_handler));
+	vm_set_idt_gate(vm, VEC_B, ASM_SYMBOL_ADDR(vec_b_handler));
+	vm_set_idt_gate(vm, VEC_L, ASM_SYMBOL_ADDR(vec_l_handler));
+	vm_set_idt_gate(vm, VEC_WARM, ASM_SYMBOL_ADDR(warm_handler));
 	vcpu_sregs_get(vcpu, &sregs);
 	sregs.idt.limit = 256 * 16 - 1;
 	vcpu_sregs_set(vcpu, &sregs);
@@ -495,7 +462,7 @@ TEST(ioctl_errors)
 	vm_free(vm);
 
 	vm = vm_create();
-	ASSERT_EQ(0, enable_split(vm));
+	ASSERT_EQ(0, vm_enable_split_irqchip(vm, 24));
 	EXPECT_EQ(-1, irqfd(vm, -1, 1, 0, 0));
 	EXPECT_EQ(EBADF, errno);
 	EXPECT_EQ(-1, irqfd(vm, vm->fd, 1, 0, 0));

@@ -164,43 +164,6 @@ static void guest_msi(void)
 	GUEST_DONE();
 }
 
-/* A 64-bit interrupt gate (SDM vol. 3A, 6.14.1). */
-static void set_gate(struct kvm_vm *vm, int vector, u64 handler)
-{
-	u64 *idt = addr_gpa2hva(vm, GUEST_IDT_GPA);
-
-	idt[2 * vector] = (handler & 0xffff) | ((u64)GDT_SEL_CODE64 << 16) |
-			  (0x8eULL << 40) | ((handler >> 16 & 0xffff) << 48);
-	idt[2 * vector + 1] = handler >> 32;
-}
-
-static int enable_split(struct kvm_vm *vm, u64 routes)
-{
-	struct kvm_enable_cap cap = {
-		.cap = KVM_CAP_SPLIT_IRQCHIP,
-		.args = { routes },
-	};
-
-	return ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
-}
-
-/*
- * The supported CPUID as the guest's, as VMMs do: stock KVM lets the guest
- * select the periodic timer mode only after KVM_SET_CPUID2.
- */
-static void set_supported_cpuid(struct __test_metadata *_metadata,
-				struct kvm_vcpu *vcpu)
-{
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) +
-				      256 * sizeof(struct kvm_cpuid_entry2));
-
-	ASSERT_NE(NULL, c);
-	c->nent = 256;
-	ASSERT_EQ(0, ioctl(vcpu->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c));
-	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_CPUID2, c));
-	free(c);
-}
-
 /* A long-mode VM with the split irqchip and vCPU 0 at @entry. */
 static struct kvm_vcpu *split_guest(struct __test_metadata *_metadata,
 				    struct kvm_vm **vmp, u64 entry)
@@ -210,14 +173,14 @@ static struct kvm_vcpu *split_guest(struct __test_metadata *_metadata,
 	struct kvm_vm *vm;
 
 	vm = vm_create_guest(GUEST_MODE_LONG64);
-	ASSERT_EQ(0, enable_split(vm, 24));
+	ASSERT_EQ(0, vm_enable_split_irqchip(vm, 24));
 	vcpu = vm_vcpu_add_guest(vm, 0, entry);
-	set_supported_cpuid(_metadata, vcpu);
-	set_gate(vm, TIMER_VECTOR, ASM_SYMBOL_ADDR(timer_handler));
-	set_gate(vm, MSI_VECTOR, ASM_SYMBOL_ADDR(msi_handler));
-	set_gate(vm, PING0_VECTOR, ASM_SYMBOL_ADDR(ping0_handler));
-	set_gate(vm, PING1_VECTOR, ASM_SYMBOL_ADDR(ping1_handler));
-	set_gate(vm, X2_VECTOR, ASM_SYMBOL_ADDR(x2_handler));
+	ASSERT_EQ(0, vcpu_set_supported_cpuid(vcpu));
+	vm_set_idt_gate(vm, TIMER_VECTOR, ASM_SYMBOL_ADDR(timer_handler));
+	vm_set_idt_gate(vm, MSI_VECTOR, ASM_SYMBOL_ADDR(msi_handler));
+	vm_set_idt_gate(vm, PING0_VECTOR, ASM_SYMBOL_ADDR(ping0_handler));
+	vm_set_idt_gate(vm, PING1_VECTOR, ASM_SYMBOL_ADDR(ping1_handler));
+	vm_set_idt_gate(vm, X2_VECTOR, ASM_SYMBOL_ADDR(x2_handler));
 	vcpu_sregs_get(vcpu, &sregs);
 	sregs.idt.limit = 256 * 16 - 1;
 	vcpu_sregs_set(vcpu, &sregs);
@@ -526,7 +489,7 @@ static struct kvm_vcpu *add_ap(struct __test_metadata *_metadata,
 	struct kvm_vcpu *ap = vm_vcpu_add_guest(vm, 1, entry);
 	struct kvm_sregs sregs;
 
-	set_supported_cpuid(_metadata, ap);
+	ASSERT_EQ(0, vcpu_set_supported_cpuid(ap));
 	vcpu_sregs_get(ap, &sregs);
 	sregs.idt.limit = 256 * 16 - 1;
 	vcpu_sregs_set(ap, &sregs);
@@ -773,12 +736,12 @@ TEST(ipi_delivery_modes)
 	TEST_REQUIRE_KVM();
 	t0.vcpu = split_guest(_metadata, &vm, GUEST_ENTRY(guest_modes));
 	t1.vcpu = add_ap(_metadata, vm, GUEST_ENTRY(guest_modes));
-	set_gate(vm, LOGICAL_VECTOR, ASM_SYMBOL_ADDR(logical_handler));
-	set_gate(vm, SELF_VECTOR, ASM_SYMBOL_ADDR(self_handler));
-	set_gate(vm, ALLINC_VECTOR, ASM_SYMBOL_ADDR(allinc_handler));
-	set_gate(vm, ALLEXC_VECTOR, ASM_SYMBOL_ADDR(allexc_handler));
-	set_gate(vm, LOWEST_VECTOR, ASM_SYMBOL_ADDR(lowest_handler));
-	set_gate(vm, 2, ASM_SYMBOL_ADDR(modes_nmi_handler));
+	vm_set_idt_gate(vm, LOGICAL_VECTOR, ASM_SYMBOL_ADDR(logical_handler));
+	vm_set_idt_gate(vm, SELF_VECTOR, ASM_SYMBOL_ADDR(self_handler));
+	vm_set_idt_gate(vm, ALLINC_VECTOR, ASM_SYMBOL_ADDR(allinc_handler));
+	vm_set_idt_gate(vm, ALLEXC_VECTOR, ASM_SYMBOL_ADDR(allexc_handler));
+	vm_set_idt_gate(vm, LOWEST_VECTOR, ASM_SYMBOL_ADDR(lowest_handler));
+	vm_set_idt_gate(vm, 2, ASM_SYMBOL_ADDR(modes_nmi_handler));
 	vcpu_args_set(t0.vcpu, 1, 0ULL);
 	vcpu_args_set(t1.vcpu, 1, 1ULL);
 	ASSERT_EQ(0, pthread_create(&th[0], NULL, run_thread_stoppable, &t0));
@@ -994,11 +957,11 @@ static u32 x2apic_id_reg(struct __test_metadata *_metadata, u64 api_flags)
 	u32 id;
 
 	vm = vm_create_guest(GUEST_MODE_LONG64);
-	EXPECT_EQ(0, enable_split(vm, 24));
+	EXPECT_EQ(0, vm_enable_split_irqchip(vm, 24));
 	if (api_flags)
 		EXPECT_EQ(0, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
 	vcpu = vm_vcpu_add_guest(vm, 3, GUEST_ENTRY(guest_msi));
-	set_supported_cpuid(_metadata, vcpu);
+	ASSERT_EQ(0, vcpu_set_supported_cpuid(vcpu));
 	set_msr(vcpu, 0x1b, 0xfee00000ULL | BIT(11) | BIT(10));
 	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_GET_LAPIC, ls));
 	id = reg32(ls, 0x20);
@@ -1023,7 +986,7 @@ TEST(x2apic_api)
 	TEST_REQUIRE_KVM();
 	ASSERT_EQ(3, kvm_check_cap(KVM_CAP_X2APIC_API));
 	vm = vm_create_guest(GUEST_MODE_LONG64);
-	ASSERT_EQ(0, enable_split(vm, 24));
+	ASSERT_EQ(0, vm_enable_split_irqchip(vm, 24));
 	/* Before any vCPU, stock KVM has no APIC map: -1 for any MSI. */
 	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
 	vm_vcpu_add_guest(vm, 0, GUEST_ENTRY(guest_msi));
@@ -1346,7 +1309,7 @@ TEST(mp_state_ap_waits)
 
 	TEST_REQUIRE_KVM();
 	vm = vm_create_guest(GUEST_MODE_LONG64);
-	ASSERT_EQ(0, enable_split(vm, 0));
+	ASSERT_EQ(0, vm_enable_split_irqchip(vm, 0));
 	bsp = vm_vcpu_add_guest(vm, 0, GUEST_ENTRY(guest_msi));
 	ap = vm_vcpu_add_guest(vm, 1, GUEST_ENTRY(guest_msi));
 	ASSERT_EQ(0, ioctl(bsp->fd, KVM_GET_MP_STATE, &mp));
@@ -1385,15 +1348,15 @@ TEST(errnos)
 	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
 	EXPECT_EQ(EINVAL, errno);
 	/* Too late: a vCPU exists. */
-	EXPECT_EQ(-1, enable_split(vm, 24));
+	EXPECT_EQ(-1, vm_enable_split_irqchip(vm, 24));
 	EXPECT_EQ(EEXIST, errno);
 	vm_free(vm);
 
 	vm = vm_create_guest(GUEST_MODE_LONG64);
-	EXPECT_EQ(-1, enable_split(vm, 4097));	/* > KVM_MAX_IRQ_ROUTES */
+	EXPECT_EQ(-1, vm_enable_split_irqchip(vm, 4097));	/* > KVM_MAX_IRQ_ROUTES */
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(0, enable_split(vm, 4096));
-	EXPECT_EQ(-1, enable_split(vm, 24));	/* once */
+	EXPECT_EQ(0, vm_enable_split_irqchip(vm, 4096));
+	EXPECT_EQ(-1, vm_enable_split_irqchip(vm, 24));	/* once */
 	EXPECT_EQ(EEXIST, errno);
 	vcpu = vm_vcpu_add_guest(vm, 0, GUEST_ENTRY(guest_msi));
 	/* KVM_INTERRUPT is ExtINT from userspace's PIC: one at a time. */

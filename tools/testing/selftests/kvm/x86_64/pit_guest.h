@@ -126,16 +126,6 @@ static inline void guest_load_ch0(u8 mode, u64 count)
 	guest_outb(PIT_CH0, count >> 8);
 }
 
-/* A 64-bit interrupt gate (SDM vol. 3A, 6.14.1). */
-static inline void set_gate(struct kvm_vm *vm, int vector, u64 handler)
-{
-	u64 *idt = addr_gpa2hva(vm, GUEST_IDT_GPA);
-
-	idt[2 * vector] = (handler & 0xffff) | ((u64)GDT_SEL_CODE64 << 16) |
-			  (0x8eULL << 40) | ((handler >> 16 & 0xffff) << 48);
-	idt[2 * vector + 1] = handler >> 32;
-}
-
 /* A long-mode VM with KVM_CREATE_IRQCHIP, a PIT, and vCPU 0 at @entry. */
 static inline struct kvm_vcpu *
 irqchip_guest(struct __test_metadata *_metadata, struct kvm_vm **vmp, u64 entry)
@@ -148,7 +138,7 @@ irqchip_guest(struct __test_metadata *_metadata, struct kvm_vm **vmp, u64 entry)
 	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
 	ASSERT_EQ(0, create_pit2(vm, KVM_PIT_SPEAKER_DUMMY));
 	vcpu = vm_vcpu_add_guest(vm, 0, entry);
-	set_gate(vm, IRQ0_VECTOR, ASM_SYMBOL_ADDR(irq0_handler));
+	vm_set_idt_gate(vm, IRQ0_VECTOR, ASM_SYMBOL_ADDR(irq0_handler));
 	vcpu_sregs_get(vcpu, &sregs);
 	sregs.idt.limit = 256 * 16 - 1;
 	vcpu_sregs_set(vcpu, &sregs);

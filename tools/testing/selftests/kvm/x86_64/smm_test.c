@@ -92,30 +92,6 @@ struct smm_vm {
 	u8 *smram;
 };
 
-static int enable_split(struct kvm_vm *vm)
-{
-	struct kvm_enable_cap cap = {
-		.cap = KVM_CAP_SPLIT_IRQCHIP,
-		.args = { 24 },
-	};
-
-	return ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
-}
-
-/* The supported CPUID as the guest's: long mode, so the 64-bit layout. */
-static void set_supported_cpuid(struct __test_metadata *_metadata,
-				struct kvm_vcpu *vcpu)
-{
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) +
-				      256 * sizeof(struct kvm_cpuid_entry2));
-
-	ASSERT_NE(NULL, c);
-	c->nent = 256;
-	ASSERT_EQ(0, ioctl(vcpu->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c));
-	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_CPUID2, c));
-	free(c);
-}
-
 /*
  * Bochs 2.7 (the VMX host): a first SMI finds NMIs blocked already
  * (smm_inside_nmi=1), and they stay blocked after RSM, on stock kvm-intel
@@ -137,11 +113,11 @@ static void smm_vm_create(struct __test_metadata *_metadata,
 
 	g->vm = vm_create_guest(GUEST_MODE_LONG64);
 	if (split)
-		ASSERT_EQ(0, enable_split(g->vm));
+		ASSERT_EQ(0, vm_enable_split_irqchip(g->vm, 24));
 	g->vcpu = vm_vcpu_add_guest(g->vm, 0,
 				    ASM_SYMBOL_ADDR(smm_guest));
 	vcpu_args_set(g->vcpu, 1, (u64)ending);
-	set_supported_cpuid(_metadata, g->vcpu);
+	ASSERT_EQ(0, vcpu_set_supported_cpuid(g->vcpu));
 	g->smram = vm_add_memslot(g->vm, SMRAM_SLOT, SMBASE, SMRAM_SIZE, 0);
 	memcpy(g->smram + 0x8000, smi_handler, sizeof(smi_handler));
 	/* SMBASE after RESET (APM vol. 2, 10.2.4), then relocated. */
@@ -409,7 +385,7 @@ TEST(init_received_refusals)
 	if (!kvm_check_cap(KVM_CAP_SPLIT_IRQCHIP))
 		SKIP(return, "no KVM_CAP_SPLIT_IRQCHIP");
 	vm = vm_create_guest(GUEST_MODE_LONG64);
-	ASSERT_EQ(0, enable_split(vm));
+	ASSERT_EQ(0, vm_enable_split_irqchip(vm, 24));
 	vm_vcpu_add_guest(vm, 0, ASM_SYMBOL_ADDR(smm_guest));
 	ap = vm_vcpu_add_guest(vm, 1, ASM_SYMBOL_ADDR(smm_guest));
 

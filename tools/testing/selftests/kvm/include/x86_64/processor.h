@@ -184,6 +184,12 @@ void virt_remap(struct kvm_vm *vm, u64 va, u64 pa);
 		__addr;							\
 	})
 
+/* A 64-bit interrupt gate for @vector to @handler in the guest's IDT. */
+void vm_set_idt_gate(struct kvm_vm *vm, int vector, u64 handler);
+/* KVM_CAP_SPLIT_IRQCHIP; KVM_GET_SUPPORTED_CPUID as the vCPU's CPUID. */
+int vm_enable_split_irqchip(struct kvm_vm *vm, u64 routes);
+int vcpu_set_supported_cpuid(struct kvm_vcpu *vcpu);
+
 /* Segment registers as vm_vcpu_add_guest() loads them. */
 void kvm_seg_code64(struct kvm_segment *seg);
 void kvm_seg_code32(struct kvm_segment *seg);

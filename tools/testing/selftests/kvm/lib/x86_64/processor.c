@@ -6,6 +6,7 @@
  */
 #include <link.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kvm_util.h"
@@ -158,21 +159,54 @@ static void write_gdt(struct kvm_vm *vm)
 	gdt[GDT_SEL_DATA16 / 8] = seg_to_desc(&seg);
 }
 
-/* 64-bit interrupt gates (type 0xe, DPL 0) to the exception stubs. */
-static void write_idt64(struct kvm_vm *vm)
+/* A 64-bit interrupt gate (SDM vol. 3A, 6.14.1): type 0xe, DPL 0. */
+void vm_set_idt_gate(struct kvm_vm *vm, int vector, u64 handler)
 {
 	u64 *idt = addr_gpa2hva(vm, GUEST_IDT_GPA);
+
+	idt[2 * vector] = (handler & 0xffff) | ((u64)GDT_SEL_CODE64 << 16) |
+			  (0x8eULL << 40) | ((handler >> 16 & 0xffff) << 48);
+	idt[2 * vector + 1] = handler >> 32;
+}
+
+/* Every vector to its exception stub. */
+static void write_idt64(struct kvm_vm *vm)
+{
 	int v;
 
-	for (v = 0; v < IDT_VECTORS; v++) {
-		u64 handler = ASM_SYMBOL_ADDR(guest_exc_stubs) + 16 * v;
+	for (v = 0; v < IDT_VECTORS; v++)
+		vm_set_idt_gate(vm, v, ASM_SYMBOL_ADDR(guest_exc_stubs) + 16 * v);
+}
 
-		idt[2 * v] = (handler & 0xffff) |
-			     ((u64)GDT_SEL_CODE64 << 16) |
-			     (0x8eULL << 40) |
-			     ((handler >> 16 & 0xffff) << 48);
-		idt[2 * v + 1] = handler >> 32;
-	}
+/* KVM_CAP_SPLIT_IRQCHIP with @routes IOAPIC routes: 0 or -1 with errno. */
+int vm_enable_split_irqchip(struct kvm_vm *vm, u64 routes)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_SPLIT_IRQCHIP,
+		.args = { routes },
+	};
+
+	return ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
+}
+
+/*
+ * KVM_GET_SUPPORTED_CPUID as the vCPU's CPUID, as VMMs do (stock KVM, for
+ * one, lets the guest select the LAPIC's periodic mode only after
+ * KVM_SET_CPUID2): 0, or -1 with errno.
+ */
+int vcpu_set_supported_cpuid(struct kvm_vcpu *vcpu)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) +
+				      256 * sizeof(struct kvm_cpuid_entry2));
+	int r = -1;
+
+	if (!c)
+		return -1;
+	c->nent = 256;
+	if (!ioctl(vcpu->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c))
+		r = ioctl(vcpu->fd, KVM_SET_CPUID2, c);
+	free(c);
+	return r;
 }
 
 static void write_page_tables(struct kvm_vm *vm)
